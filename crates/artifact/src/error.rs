@@ -1,0 +1,67 @@
+//! The error type at the crate boundary: every variant names the artifact or file involved.
+
+use std::path::PathBuf;
+
+/// What can go wrong reading or writing an artifact.
+#[derive(Debug, thiserror::Error)]
+pub enum ArtifactError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "artifact {dir} is incomplete (no manifest.json): the stage that wrote it did not finish; rerun that stage"
+    )]
+    Incomplete { dir: PathBuf },
+    #[error("{path}: malformed manifest: {source}")]
+    BadManifest {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("artifact {dir} is a `{found}` artifact, expected a `{expected}` artifact")]
+    WrongStage {
+        dir: PathBuf,
+        found: String,
+        expected: String,
+    },
+    #[error(
+        "artifact {dir} has format version {found} of stage `{stage}`, this build reads version {expected}; rerun `{stage}` to rebuild it"
+    )]
+    FormatVersion {
+        dir: PathBuf,
+        stage: String,
+        found: u32,
+        expected: u32,
+    },
+    #[error("artifact {dir} has manifest schema {found}, this build reads schema {expected}")]
+    Schema {
+        dir: PathBuf,
+        found: u32,
+        expected: u32,
+    },
+    #[error(
+        "artifact {dir}: output `{file}` {problem}; the artifact was modified after it was written, rerun its stage"
+    )]
+    Tampered {
+        dir: PathBuf,
+        file: String,
+        problem: String,
+    },
+    #[error("no complete `{stage}` artifact under {root}: run the `{stage}` stage first")]
+    NoLatest { root: PathBuf, stage: String },
+    #[error("artifact {dir}: {message}")]
+    Invalid { dir: PathBuf, message: String },
+}
+
+impl ArtifactError {
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! The artifact contract that every jianghu stage writes and reads (see `shared/DESIGN.md`).
+//!
+//! An artifact is a directory `artifacts/<corpus>/<stage>/<id>/` holding the stage's outputs and a
+//! `manifest.json` that is written last. The id is content-addressed ([`StageSpec::id`]), so the
+//! same inputs and parameters always name the same directory and a finished stage can be skipped.
+//!
+//! A stage calls [`begin`]: it either finds the complete artifact ([`Begin::Complete`]) or gets a
+//! [`Staging`] directory to write into; [`Staging::commit`] hashes the outputs, writes the manifest
+//! and renames the directory into place in one step. Anything interrupted before that leaves only a
+//! hidden staging directory, which no reader accepts and the next [`begin`] sweeps away.
+//! Readers use [`Artifact::open`] (or [`Artifact::latest`]), which checks the stage name and the
+//! format version; [`Artifact::verify`] re-hashes every output.
+
+mod atomic;
+mod canonical;
+mod error;
+mod hash;
+mod manifest;
+mod stage;
+mod store;
+
+pub use atomic::write_atomic;
+pub use canonical::canonical_json;
+pub use error::ArtifactError;
+pub use hash::sha256_file;
+pub use manifest::{InputRef, MANIFEST_FILE, MANIFEST_SCHEMA, Manifest, OutputEntry, Producer};
+pub use stage::{Begin, StageSpec, Staging, begin};
+pub use store::{Artifact, LATEST_FILE};
+
+/// `Result` with this crate's error.
+pub type Result<T, E = ArtifactError> = std::result::Result<T, E>;

@@ -1,0 +1,127 @@
+//! Reading complete artifacts: open with stage and version checks, find the latest, verify hashes.
+
+use crate::hash::sha256_file;
+use crate::manifest::{MANIFEST_FILE, Manifest};
+use crate::stage::list_files;
+use crate::{ArtifactError, Result};
+use std::path::{Path, PathBuf};
+
+/// Name of the file in `<root>/<stage>/` that holds the id of the newest complete artifact.
+pub const LATEST_FILE: &str = "latest";
+
+/// A complete artifact: a directory with a valid manifest.
+#[derive(Debug, Clone)]
+pub struct Artifact {
+    dir: PathBuf,
+    manifest: Manifest,
+}
+
+impl Artifact {
+    /// Opens the artifact at `dir`, checking that it is a complete `stage` artifact of
+    /// `format_version`. Fails on a missing manifest, another stage or another version.
+    pub fn open(dir: &Path, stage: &str, format_version: u32) -> Result<Self> {
+        let artifact = Self::open_any(dir)?;
+        let found = &artifact.manifest;
+        if found.stage != stage {
+            return Err(ArtifactError::WrongStage {
+                dir: dir.to_path_buf(),
+                found: found.stage.clone(),
+                expected: stage.to_owned(),
+            });
+        }
+        if found.format_version != format_version {
+            return Err(ArtifactError::FormatVersion {
+                dir: dir.to_path_buf(),
+                stage: stage.to_owned(),
+                found: found.format_version,
+                expected: format_version,
+            });
+        }
+        Ok(artifact)
+    }
+
+    /// Opens a complete artifact of any stage and version (for inspection).
+    pub fn open_any(dir: &Path) -> Result<Self> {
+        if !dir.is_dir() {
+            return Err(ArtifactError::io(
+                dir,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such artifact directory"),
+            ));
+        }
+        let manifest = Manifest::read(dir)?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            manifest,
+        })
+    }
+
+    /// Opens the artifact named by `<root>/<stage>/latest`.
+    pub fn latest(root: &Path, stage: &str, format_version: u32) -> Result<Self> {
+        let id = latest_id(root, stage)?.ok_or_else(|| ArtifactError::NoLatest {
+            root: root.to_path_buf(),
+            stage: stage.to_owned(),
+        })?;
+        Self::open(&root.join(stage).join(id), stage, format_version)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn id(&self) -> &str {
+        &self.manifest.id
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The path of output `rel` (a `/`-separated path as listed in the manifest).
+    pub fn path(&self, rel: &str) -> PathBuf {
+        Manifest::output_path(&self.dir, rel)
+    }
+
+    /// Re-hashes every output and fails, naming the file, on a changed, missing or unlisted file.
+    pub fn verify(&self) -> Result<()> {
+        let tampered = |file: &str, problem: String| ArtifactError::Tampered {
+            dir: self.dir.clone(),
+            file: file.to_owned(),
+            problem,
+        };
+        for entry in &self.manifest.outputs {
+            let path = self.path(&entry.path);
+            if !path.is_file() {
+                return Err(tampered(&entry.path, "is missing".into()));
+            }
+            let (sha256, bytes) = sha256_file(&path)?;
+            if bytes != entry.bytes {
+                return Err(tampered(
+                    &entry.path,
+                    format!("has {bytes} bytes, the manifest says {}", entry.bytes),
+                ));
+            }
+            if sha256 != entry.sha256 {
+                return Err(tampered(
+                    &entry.path,
+                    format!("has SHA-256 {sha256}, the manifest says {}", entry.sha256),
+                ));
+            }
+        }
+        for rel in list_files(&self.dir)? {
+            if rel != MANIFEST_FILE && !self.manifest.outputs.iter().any(|o| o.path == rel) {
+                return Err(tampered(&rel, "is not listed in the manifest".into()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The id recorded in `<root>/<stage>/latest`, if any.
+pub(crate) fn latest_id(root: &Path, stage: &str) -> Result<Option<String>> {
+    let path = root.join(stage).join(LATEST_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some(text.trim().to_owned()).filter(|id| !id.is_empty())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(ArtifactError::io(path, e)),
+    }
+}

@@ -1,0 +1,240 @@
+//! The artifact contract end to end: ids, commit, skip, interruption, tampering, versions.
+
+use artifact::{
+    Artifact, ArtifactError, Begin, InputRef, MANIFEST_FILE, Manifest, Producer, StageSpec,
+    Staging, begin,
+};
+use serde_json::json;
+use std::path::Path;
+
+fn spec(params: serde_json::Value) -> StageSpec {
+    StageSpec {
+        stage: "tokenize".into(),
+        format_version: 3,
+        params,
+        inputs: vec![InputRef {
+            stage: "clean".into(),
+            id: "0123456789abcdef".into(),
+            path: "clean/0123456789abcdef".into(),
+        }],
+    }
+}
+
+fn producer() -> Producer {
+    Producer {
+        crate_name: "tokenize".into(),
+        version: "0.1.0".into(),
+        git_rev: None,
+    }
+}
+
+fn stage(root: &Path, spec: StageSpec) -> Staging {
+    match begin(root, spec, producer()).unwrap() {
+        Begin::Staging(staging) => staging,
+        Begin::Complete(a) => panic!("unexpected complete artifact {}", a.dir().display()),
+    }
+}
+
+/// Writes a two-file artifact and commits it.
+fn committed(root: &Path) -> Artifact {
+    let staging = stage(root, spec(json!({"level": "word"})));
+    std::fs::write(staging.dir().join("vocab.json"), "[\"<unk>\"]\n").unwrap();
+    std::fs::create_dir(staging.dir().join("docs")).unwrap();
+    std::fs::write(staging.dir().join("docs/a.txt"), "江湖\n").unwrap();
+    staging.commit(json!({"tokens": 2})).unwrap()
+}
+
+#[test]
+fn id_ignores_key_order_and_paths_but_not_params_or_upstream() {
+    let a = spec(json!({"level": "word", "min_freq": 2}));
+    let mut b = spec(json!({"min_freq": 2, "level": "word"}));
+    b.inputs[0].path = "/elsewhere".into();
+    assert_eq!(a.id(), b.id());
+    assert_eq!(a.id().len(), 16);
+    assert!(a.id().chars().all(|c| c.is_ascii_hexdigit()));
+    assert_ne!(a.id(), spec(json!({"level": "word", "min_freq": 3})).id());
+    let mut c = a.clone();
+    c.inputs[0].id = "fedcba9876543210".into();
+    assert_ne!(a.id(), c.id());
+    let mut d = a.clone();
+    d.format_version = 4;
+    assert_ne!(a.id(), d.id());
+}
+
+#[test]
+fn manifest_json_round_trips_exactly() {
+    let root = tempfile::tempdir().unwrap();
+    let artifact = committed(root.path());
+    let text = std::fs::read_to_string(artifact.path(MANIFEST_FILE)).unwrap();
+    let parsed: Manifest = serde_json::from_str(&text).unwrap();
+    assert_eq!(parsed.to_json(), text);
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let keys: Vec<_> = value.as_object().unwrap().keys().cloned().collect();
+    for key in [
+        "schema",
+        "stage",
+        "id",
+        "format_version",
+        "producer",
+        "params",
+        "inputs",
+        "outputs",
+        "metrics",
+        "created_at",
+        "elapsed_s",
+    ] {
+        assert!(
+            keys.iter().any(|k| k == key),
+            "manifest lacks `{key}`: {text}"
+        );
+    }
+    assert_eq!(value["producer"]["crate"], "tokenize");
+    let paths: Vec<_> = parsed.outputs.iter().map(|o| o.path.as_str()).collect();
+    assert_eq!(paths, ["docs/a.txt", "vocab.json"]);
+    assert_eq!(parsed.outputs[0].bytes, "江湖\n".len() as u64);
+    // sha256("江湖\n"), computed independently with `sha256sum`.
+    assert_eq!(
+        parsed.outputs[0].sha256,
+        "45c1a789cc2affd6b291d32514284b75123bb6ef17afdaf9c761e24b6e96890f"
+    );
+    assert_eq!(parsed.inputs, spec(json!({})).inputs);
+    assert_eq!(parsed.params, json!({"level": "word"}));
+    assert_eq!(parsed.id, artifact.id());
+}
+
+#[test]
+fn same_spec_is_complete_and_latest_points_at_it() {
+    let root = tempfile::tempdir().unwrap();
+    let first = committed(root.path());
+    let latest = Artifact::latest(root.path(), "tokenize", 3).unwrap();
+    assert_eq!(latest.id(), first.id());
+    match begin(root.path(), spec(json!({"level": "word"})), producer()).unwrap() {
+        Begin::Complete(a) => assert_eq!(a.id(), first.id()),
+        Begin::Staging(_) => panic!("a complete artifact was not recognised"),
+    }
+    first.verify().unwrap();
+}
+
+#[test]
+fn interrupted_stage_leaves_nothing_readable() {
+    let root = tempfile::tempdir().unwrap();
+    let staging = stage(root.path(), spec(json!({"level": "char"})));
+    std::fs::write(staging.dir().join("train.u32"), [1u8, 0, 0, 0]).unwrap();
+    let final_dir = staging.final_dir().to_path_buf();
+    let staging_dir = staging.dir().to_path_buf();
+    // A killed process runs no destructor: forget the guard to simulate SIGKILL.
+    std::mem::forget(staging);
+    assert!(!final_dir.exists());
+    assert!(matches!(
+        Artifact::latest(root.path(), "tokenize", 3),
+        Err(ArtifactError::NoLatest { .. })
+    ));
+    // The next run of the same stage sweeps the debris and starts clean.
+    let again = stage(root.path(), spec(json!({"level": "char"})));
+    assert!(!staging_dir.exists() || staging_dir == again.dir());
+    assert!(std::fs::read_dir(again.dir()).unwrap().next().is_none());
+    // Dropping a staging directory (error path, Ctrl-C handler) removes it.
+    let dir = again.dir().to_path_buf();
+    drop(again);
+    assert!(!dir.exists());
+}
+
+#[test]
+fn directory_without_manifest_is_incomplete_and_rebuilt() {
+    let root = tempfile::tempdir().unwrap();
+    let artifact = committed(root.path());
+    std::fs::remove_file(artifact.path(MANIFEST_FILE)).unwrap();
+    let err = Artifact::open(artifact.dir(), "tokenize", 3).unwrap_err();
+    assert!(matches!(err, ArtifactError::Incomplete { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&artifact.dir().display().to_string())
+    );
+    // begin() does not trust the manifest-less directory: it stages a fresh one.
+    let staging = stage(root.path(), spec(json!({"level": "word"})));
+    assert!(!artifact.dir().exists());
+    assert_eq!(staging.id(), artifact.id());
+}
+
+#[test]
+fn verify_names_the_tampered_file() {
+    let root = tempfile::tempdir().unwrap();
+    let artifact = committed(root.path());
+    std::fs::write(artifact.path("docs/a.txt"), "江山\n").unwrap();
+    let err = artifact.verify().unwrap_err();
+    assert!(
+        matches!(err, ArtifactError::Tampered { ref file, .. } if file == "docs/a.txt"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("docs/a.txt"), "{err}");
+
+    let root = tempfile::tempdir().unwrap();
+    let artifact = committed(root.path());
+    std::fs::remove_file(artifact.path("vocab.json")).unwrap();
+    let err = artifact.verify().unwrap_err();
+    assert!(
+        err.to_string().contains("vocab.json") && err.to_string().contains("missing"),
+        "{err}"
+    );
+}
+
+#[test]
+fn verify_rejects_files_not_in_the_manifest() {
+    let root = tempfile::tempdir().unwrap();
+    let artifact = committed(root.path());
+    std::fs::write(artifact.path("extra.txt"), "x").unwrap();
+    let err = artifact.verify().unwrap_err();
+    assert!(err.to_string().contains("extra.txt"), "{err}");
+}
+
+#[test]
+fn unknown_format_version_names_artifact_found_and_expected() {
+    let root = tempfile::tempdir().unwrap();
+    let artifact = committed(root.path());
+    let err = Artifact::open(artifact.dir(), "tokenize", 4).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(
+            err,
+            ArtifactError::FormatVersion {
+                found: 3,
+                expected: 4,
+                ..
+            }
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(&artifact.dir().display().to_string()),
+        "{text}"
+    );
+    assert!(
+        text.contains("version 3") && text.contains("version 4"),
+        "{text}"
+    );
+    let err = Artifact::open(artifact.dir(), "train", 3).unwrap_err();
+    assert!(matches!(err, ArtifactError::WrongStage { .. }), "{err}");
+}
+
+#[test]
+fn malformed_manifest_is_an_error_naming_the_file() {
+    let root = tempfile::tempdir().unwrap();
+    let artifact = committed(root.path());
+    std::fs::write(artifact.path(MANIFEST_FILE), "{\"schema\": 1").unwrap();
+    let err = Artifact::open(artifact.dir(), "tokenize", 3).unwrap_err();
+    assert!(matches!(err, ArtifactError::BadManifest { .. }), "{err}");
+    assert!(err.to_string().contains("manifest.json"), "{err}");
+}
+
+#[test]
+fn stage_may_not_write_its_own_manifest() {
+    let root = tempfile::tempdir().unwrap();
+    let staging = stage(root.path(), spec(json!({})));
+    std::fs::write(staging.dir().join(MANIFEST_FILE), "{}").unwrap();
+    let dir = staging.final_dir().to_path_buf();
+    assert!(matches!(
+        staging.commit(json!({})),
+        Err(ArtifactError::Invalid { .. })
+    ));
+    assert!(!dir.exists());
+}
