@@ -1,1 +1,45 @@
-//! placeholder
+//! The `clean` stage of jianghu: turns a folder of real-world Chinese `.txt` files (GB18030,
+//! UTF-16, UTF-8, CRLF, full-width indentation, site adverts, typist credits, mail headers,
+//! banners, mis-decoded runs) into a clean artifact: `docs/<path>.txt` with one UTF-8 paragraph
+//! per line, and `report.json` saying per file what was decoded and what each rule removed.
+//!
+//! [`run`] is the stage; [`clean_document`] / [`clean_text`] clean one text in memory with a
+//! [`Rules`] set, which [`Rules::from_artifact`] rebuilds from a clean artifact so other stages
+//! clean text exactly as the corpus was cleaned.
+
+mod adverts;
+mod config;
+mod corpus;
+mod credits;
+mod decode;
+mod document;
+mod error;
+mod headings;
+mod line_kinds;
+mod report;
+mod rules;
+mod stage;
+mod whitespace;
+
+pub use config::{CleanConfig, CleanParams, RuleSwitches};
+pub use corpus::SkippedFile;
+pub use decode::{Decoded, NotText, decode};
+pub use document::{
+    CleanedDocument, CleanedText, MAX_EXAMPLES, RuleRemovals, clean_document, clean_text,
+};
+pub use error::CleanError;
+pub use report::{CleanSummary, FileReport, REPORT_FILE, Report};
+pub use rules::{RULES_FILE, Rules, RulesText, UserRule, names, parse_user_rules};
+pub use stage::{CleanOutcome, DATA_INPUT_STAGE, run};
+
+/// The stage name, as used in artifact paths and manifests.
+pub const STAGE: &str = "clean";
+/// Version of the clean artifact's on-disk format.
+pub const FORMAT_VERSION: u32 = 1;
+/// The directory inside a clean artifact that holds the clean documents.
+pub const DOCS_DIR: &str = "docs";
+
+/// Opens a clean artifact, checking its stage and format version.
+pub fn open(dir: &std::path::Path) -> Result<artifact::Artifact, CleanError> {
+    Ok(artifact::Artifact::open(dir, STAGE, FORMAT_VERSION)?)
+}
