@@ -1,10 +1,19 @@
-//! Embeds libtorch's library directory as an rpath so that binaries, tests and benchmarks of the
-//! crates that use this script run without LD_LIBRARY_PATH. torch-sys reports the directory it
-//! linked against (`links = "tch"` makes it DEP_TCH_LIBTORCH_LIB); rustc-link-arg applies only to
-//! the package's own targets, so each crate that links libtorch names this file as its build script.
+//! Link settings for every crate that runs libtorch code (model, train, generate name this file
+//! as their build script: rustc-link-arg applies only to the package's own binaries and tests).
+//!
+//! - rpath: binaries find libtorch without LD_LIBRARY_PATH. torch-sys reports the directory it
+//!   linked against as DEP_TCH_LIBTORCH_LIB (`links = "tch"`; hence the direct dependency).
+//! - libtorch_cuda: nothing references its symbols directly, so `--as-needed` would drop it and
+//!   CUDA would never register; force it in when the libtorch build has it.
 fn main() {
-    if let Ok(lib) = std::env::var("DEP_TCH_LIBTORCH_LIB") {
-        let lib = std::fs::canonicalize(&lib).unwrap_or_else(|_| lib.into());
-        println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.display());
+    let Ok(lib) = std::env::var("DEP_TCH_LIBTORCH_LIB") else {
+        return;
+    };
+    let lib = std::fs::canonicalize(&lib).unwrap_or_else(|_| lib.into());
+    println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.display());
+    println!("cargo:rustc-env=JIANGHU_LIBTORCH_LIB={}", lib.display());
+    if lib.join("libtorch_cuda.so").exists() {
+        println!("cargo:rustc-link-arg=-L{}", lib.display());
+        println!("cargo:rustc-link-arg=-Wl,--no-as-needed,-ltorch_cuda,--as-needed");
     }
 }

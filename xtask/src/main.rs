@@ -1,1 +1,83 @@
-fn main() {}
+//! `cargo xtask`: sets up libtorch, fetches the default corpora, runs the pipeline and the tests.
+//!
+//! A plain binary with one module per subcommand (rust-analyzer's xtask convention). It never
+//! depends on `tch`: it must build before libtorch exists, because installing libtorch is its job.
+
+mod fetch_data;
+mod pipeline;
+mod setup;
+mod test;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Tasks for jianghu: Chinese text in, an LSTM language model and new text in its style out.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Make libtorch 2.11.0 available to the build (installs PyTorch from PyPI into a private
+    /// environment in the cache directory when needed; a second run does nothing).
+    Setup,
+    /// Download the default corpora (npm package chinese-poetry@2.0.1) into data/songci and
+    /// data/poet-names.
+    FetchData(fetch_data::FetchArgs),
+    /// Run the whole pipeline on a corpus: clean → tokenize → train → generate.
+    Pipeline(pipeline::PipelineArgs),
+    /// Check formatting, run clippy with warnings denied, and run the whole test suite.
+    Test,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Task::Setup => setup::run().map(drop),
+        Task::FetchData(args) => fetch_data::run(&args),
+        Task::Pipeline(args) => pipeline::run(&args),
+        Task::Test => test::run(),
+    }
+}
+
+/// The workspace root (the directory holding the top-level Cargo.toml).
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+/// `$JIANGHU_CACHE_DIR`, else the user's cache directory (XDG) joined with `jianghu`.
+fn cache_dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("JIANGHU_CACHE_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    let base = dirs::cache_dir()
+        .context("cannot tell the cache directory: set JIANGHU_CACHE_DIR or HOME")?;
+    Ok(base.join("jianghu"))
+}
+
+/// Runs a command in the workspace root, echoing it first; fails naming the command.
+fn run_command(cmd: &mut Command) -> Result<()> {
+    eprintln!("$ {}", describe(cmd));
+    let status = cmd
+        .current_dir(project_root())
+        .status()
+        .with_context(|| format!("cannot start `{}`", describe(cmd)))?;
+    anyhow::ensure!(status.success(), "`{}` failed ({status})", describe(cmd));
+    Ok(())
+}
+
+fn describe(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
