@@ -1,0 +1,193 @@
+//! Running the stage against the artifact contract: resolve the input, validate everything,
+//! skip when the artifact exists, otherwise encode and write the outputs, then commit.
+
+use crate::config::{Level, SEGMENTER, TokenizeConfig, TokenizerParams, UserDictRef};
+use crate::corpus::{CLEAN_STAGE, open_clean, read_documents};
+use crate::encode_corpus::encode_corpus;
+use crate::error::TokenizeError;
+use crate::segment::Segmenter;
+use crate::split::SplitName;
+use crate::stats::{SplitStats, Splits, Stats};
+use crate::stream::write_u32_stream;
+use crate::tokenizer::Tokenizer;
+use crate::user_dict::UserDict;
+use crate::vocab::vocab_json;
+use crate::{FORMAT_VERSION, STAGE, STATS_FILE, USER_DICT_FILE, VOCAB_FILE};
+use artifact::{Artifact, Begin, InputRef, Producer, StageSpec};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+/// What [`run`] did.
+#[derive(Debug)]
+pub struct TokenizeOutcome {
+    /// The complete tokenize artifact.
+    pub artifact: Artifact,
+    /// True when an artifact with the same id already existed and nothing was done.
+    pub skipped: bool,
+    /// The contents of its `stats.json`.
+    pub stats: Stats,
+}
+
+impl TokenizeOutcome {
+    /// Loads the artifact's tokenizer (at word level this loads jieba's dictionary).
+    pub fn tokenizer(&self) -> Result<Tokenizer, TokenizeError> {
+        Tokenizer::load(&self.artifact)
+    }
+}
+
+/// The resolved params for `config` with the user dictionary (already read) as `dict`.
+pub fn resolve_params(config: &TokenizeConfig, dict: Option<&UserDict>) -> TokenizerParams {
+    TokenizerParams {
+        level: config.level,
+        segmenter: (config.level == Level::Word).then(|| SEGMENTER.to_owned()),
+        user_dict: dict.map(|d| UserDictRef {
+            file: USER_DICT_FILE.to_owned(),
+            sha256: d.sha256.clone(),
+        }),
+        min_freq: config.min_freq,
+        max_vocab: config.max_vocab,
+        split: config.split,
+        vocab_counts_from: SplitName::Train.as_str().to_owned(),
+    }
+}
+
+/// Tokenizes the clean artifact `input` (a clean artifact directory, or an artifact root
+/// `artifacts/<corpus>` whose latest clean artifact is used) into a tokenize artifact under
+/// `output_root` (default: the root the clean artifact lies in). Every parameter and the user
+/// dictionary are checked before anything is written; on any error no artifact is left.
+pub fn run(
+    input: &Path,
+    output_root: Option<&Path>,
+    config: &TokenizeConfig,
+) -> Result<TokenizeOutcome, TokenizeError> {
+    config.validate()?;
+    let clean = open_clean(input)?;
+    let dict = config
+        .user_dict
+        .as_deref()
+        .map(UserDict::read)
+        .transpose()?;
+    let params = resolve_params(config, dict.as_ref());
+    let root: PathBuf = match output_root {
+        Some(root) => root.to_path_buf(),
+        None => clean
+            .dir()
+            .parent()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default(),
+    };
+    let input_path = match clean.dir().strip_prefix(&root) {
+        Ok(rel) => rel
+            .iter()
+            .map(|p| p.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+        Err(_) => clean.dir().display().to_string(),
+    };
+    let spec = StageSpec {
+        stage: STAGE.to_owned(),
+        format_version: FORMAT_VERSION,
+        params: serde_json::to_value(&params).expect("params serialise"),
+        inputs: vec![InputRef {
+            stage: CLEAN_STAGE.to_owned(),
+            id: clean.id().to_owned(),
+            path: input_path,
+        }],
+    };
+    let producer = Producer::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
+    let staging = match artifact::begin(&root, spec, producer)? {
+        Begin::Complete(artifact) => {
+            let stats = read_stats(&artifact)?;
+            return Ok(TokenizeOutcome {
+                artifact,
+                skipped: true,
+                stats,
+            });
+        }
+        Begin::Staging(staging) => staging,
+    };
+
+    let (segmenter, docs) = rayon::join(
+        || Segmenter::new(config.level, dict.as_ref()),
+        || read_documents(&clean),
+    );
+    let docs = docs?;
+    if docs.iter().all(|d| d.paragraphs().next().is_none()) {
+        return Err(TokenizeError::NoText(clean.dir().to_path_buf()));
+    }
+    let encoded = encode_corpus(
+        &docs,
+        &segmenter,
+        config.split,
+        config.min_freq,
+        config.max_vocab,
+    );
+    drop(docs);
+
+    let [train, valid, test] = encoded.stats;
+    let mut overall = SplitStats {
+        documents: 0,
+        ..SplitStats::default()
+    };
+    for s in [&train, &valid, &test] {
+        overall.add(s);
+    }
+    overall.finish();
+    let stats = Stats {
+        format_version: FORMAT_VERSION,
+        documents: clean
+            .manifest()
+            .outputs
+            .iter()
+            .filter(|o| o.path.starts_with("docs/") && o.path.ends_with(".txt"))
+            .count(),
+        vocab_size: encoded.vocab.len(),
+        types_in_train: encoded.types_in_train,
+        types_kept: encoded.vocab.len() - 2,
+        splits: Splits { train, valid, test },
+        overall,
+    };
+    let mut stats = stats;
+    stats.overall.documents = stats.documents;
+
+    let dir = staging.dir().to_path_buf();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(|e| TokenizeError::io(&path, e))
+    };
+    write(VOCAB_FILE, vocab_json(&encoded.vocab, &params).as_bytes())?;
+    for name in SplitName::ALL {
+        write_u32_stream(&dir.join(name.file_name()), &encoded.streams[name.index()])?;
+    }
+    let mut stats_text = serde_json::to_string_pretty(&stats).expect("stats serialise");
+    stats_text.push('\n');
+    write(STATS_FILE, stats_text.as_bytes())?;
+    if let Some(dict) = &dict {
+        write(USER_DICT_FILE, &dict.bytes)?;
+    }
+    let s = &stats.splits;
+    let metrics = json!({
+        "vocab_size": stats.vocab_size,
+        "tokens": {"train": s.train.tokens, "valid": s.valid.tokens, "test": s.test.tokens},
+        "chars": {"train": s.train.characters, "valid": s.valid.characters, "test": s.test.characters},
+        "unk_rate": stats.overall.unk_rate,
+        "unk_rate_per_split": {"train": s.train.unk_rate, "valid": s.valid.unk_rate, "test": s.test.unk_rate},
+    });
+    let artifact = staging.commit(metrics)?;
+    Ok(TokenizeOutcome {
+        artifact,
+        skipped: false,
+        stats,
+    })
+}
+
+/// Reads `stats.json` of a complete tokenize artifact.
+pub fn read_stats(artifact: &Artifact) -> Result<Stats, TokenizeError> {
+    let path = artifact.path(STATS_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| TokenizeError::io(&path, e))?;
+    serde_json::from_str(&text).map_err(|e| TokenizeError::BadVocab {
+        path,
+        message: format!("malformed stats: {e}"),
+    })
+}
