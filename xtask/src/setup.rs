@@ -8,7 +8,7 @@
 //! directory as an rpath, so binaries run without `LD_LIBRARY_PATH`.
 
 use crate::{cache_dir, project_root};
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -32,7 +32,10 @@ pub(crate) fn run() -> Result<PathBuf> {
     }
     if check_libtorch(&link).is_ok() {
         let target = std::fs::canonicalize(&link).unwrap_or(link);
-        eprintln!("setup: libtorch {TORCH_VERSION} ready at {}", target.display());
+        eprintln!(
+            "setup: libtorch {TORCH_VERSION} ready at {}",
+            target.display()
+        );
         return Ok(target);
     }
     let torch_dir = match system_torch() {
@@ -120,10 +123,17 @@ fn private_torch() -> Result<PathBuf> {
     let venv = cache_dir()?.join("torch-venv");
     let python = venv.join("bin").join("python");
     if !python.is_file() {
-        eprintln!("setup: creating a private Python environment in {}", venv.display());
+        eprintln!(
+            "setup: creating a private Python environment in {}",
+            venv.display()
+        );
         std::fs::create_dir_all(venv.parent().expect("the venv has a parent"))
             .with_context(|| format!("cannot create {}", venv.display()))?;
-        let status = Command::new("python3").arg("-m").arg("venv").arg(&venv).status();
+        let status = Command::new("python3")
+            .arg("-m")
+            .arg("venv")
+            .arg(&venv)
+            .status();
         match status {
             Err(e) => bail!(
                 "cannot run python3 ({e}): install Python 3 with pip and venv (Debian: `apt-get install python3 python3-venv python3-pip`), or set LIBTORCH to an unpacked libtorch {TORCH_VERSION}"
@@ -166,4 +176,47 @@ fn point_link(link: &Path, target: &Path) -> Result<()> {
         .with_context(|| format!("cannot create the link {}", tmp.display()))?;
     std::fs::rename(&tmp, link).with_context(|| format!("cannot create {}", link.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{TORCH_VERSION, check_libtorch};
+    use std::path::Path;
+
+    /// A fake libtorch directory: the shared library's name and a version file.
+    fn libtorch(dir: &Path, version_file: &str, text: &str) {
+        std::fs::create_dir_all(dir.join("lib")).unwrap();
+        std::fs::write(dir.join("lib/libtorch_cpu.so"), "").unwrap();
+        std::fs::write(dir.join(version_file), text).unwrap();
+    }
+
+    #[test]
+    fn accepts_the_pinned_version_from_either_version_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let pip = dir.path().join("pip");
+        libtorch(
+            &pip,
+            "version.py",
+            "__version__ = '2.11.0+cu130'\ngit_version = 'abc'\n",
+        );
+        check_libtorch(&pip).unwrap();
+        let zip = dir.path().join("zip");
+        libtorch(&zip, "build-version", &format!("{TORCH_VERSION}+cpu\n"));
+        check_libtorch(&zip).unwrap();
+    }
+
+    #[test]
+    fn rejects_another_version_or_a_missing_library_naming_the_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        libtorch(dir.path(), "version.py", "__version__ = \"2.10.1\"\n");
+        let err = format!("{:#}", check_libtorch(dir.path()).unwrap_err());
+        assert!(
+            err.contains("2.10.1") && err.contains(TORCH_VERSION),
+            "{err}"
+        );
+        assert!(err.contains(&dir.path().display().to_string()), "{err}");
+        std::fs::remove_file(dir.path().join("lib/libtorch_cpu.so")).unwrap();
+        let err = format!("{:#}", check_libtorch(dir.path()).unwrap_err());
+        assert!(err.contains("libtorch_cpu.so"), "{err}");
+    }
 }

@@ -6,7 +6,7 @@
 //! `lstm.weight_ih_l0`, …, `output.bias`) so that weights saved as safetensors load in Python.
 
 use serde::{Deserialize, Serialize};
-use tch::{nn, Kind, Tensor};
+use tch::{Kind, Tensor, nn};
 
 /// The shape of a model; serialised into the train artifact so `generate` rebuilds it exactly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 //! sequence through forward, backward and Adam steps with gradient clipping.
 
 use model::{LstmLm, ModelConfig};
-use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
+use tch::{Device, Kind, Tensor, nn, nn::OptimizerConfig};
 
 #[test]
 fn tiny_lstm_learns_a_periodic_sequence() {
@@ -31,7 +31,10 @@ fn tiny_lstm_learns_a_periodic_sequence() {
     let (first, last) = (losses[0], losses[losses.len() - 1]);
     // An untrained model is near uniform: ln 5 ≈ 1.61 nats.
     assert!((first - 5f64.ln()).abs() < 0.3, "initial loss {first}");
-    assert!(last < 0.1 * first, "loss went from {first} to {last}: {losses:?}");
+    assert!(
+        last < 0.1 * first,
+        "loss went from {first} to {last}: {losses:?}"
+    );
     // The model predicts the successor greedily.
     let (logits, _) = model.forward(&inputs, &model.zero_state(2), false);
     let predicted = logits.argmax(-1, false);
@@ -81,6 +84,11 @@ fn cuda_library_is_loaded_when_libtorch_has_it() {
     let lib = std::path::Path::new(env!("JIANGHU_LIBTORCH_LIB"));
     let has_cuda_build = lib.join("libtorch_cuda.so").exists();
     let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
-    assert_eq!(maps.contains("libtorch_cuda.so"), has_cuda_build, "{}", lib.display());
+    assert_eq!(
+        maps.contains("libtorch_cuda.so"),
+        has_cuda_build,
+        "{}",
+        lib.display()
+    );
     assert!(maps.contains("libtorch_cpu.so"));
 }
