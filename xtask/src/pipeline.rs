@@ -44,8 +44,9 @@ pub(crate) fn run(args: &PipelineArgs) -> Result<()> {
     .context("stage `clean` failed")?;
     let mut tokenize = Command::new(binary("jianghu-tokenize"));
     tokenize.arg("--input").arg(&root);
-    if name == "poet-names" {
-        // Names are made of characters, not words.
+    if DEFAULT_CORPORA.contains(&name.as_str()) {
+        // Classical ci and names are made of characters: most of their words are one character
+        // long, and jieba's modern-Chinese dictionary segments them poorly.
         tokenize.args(["--level", "char"]);
     }
     run_command(&mut tokenize).context("stage `tokenize` failed")?;
