@@ -37,24 +37,29 @@ pub fn open_clean(input: &Path) -> Result<Artifact, TokenizeError> {
     Ok(artifact)
 }
 
-/// The `docs/*.txt` outputs of a clean artifact, in the manifest's (sorted) order.
-pub fn read_documents(clean: &Artifact) -> Result<Vec<Document>, TokenizeError> {
+/// The `docs/*.txt` outputs of a clean artifact, in the manifest's (sorted) order, as paths
+/// inside the artifact. Documents are read one at a time ([`read_document`]) so that memory is
+/// bounded by the largest document, not the corpus.
+pub fn document_paths(clean: &Artifact) -> Vec<String> {
     clean
         .manifest()
         .outputs
         .iter()
         .filter(|o| o.path.starts_with("docs/") && o.path.ends_with(".txt"))
-        .map(|o| {
-            let path = clean.path(&o.path);
-            let bytes = std::fs::read(&path).map_err(|e| TokenizeError::io(&path, e))?;
-            let text = String::from_utf8(bytes).map_err(|e| TokenizeError::NotUtf8 {
-                path: path.clone(),
-                offset: e.utf8_error().valid_up_to(),
-            })?;
-            Ok(Document {
-                path: o.path.clone(),
-                text,
-            })
-        })
+        .map(|o| o.path.clone())
         .collect()
+}
+
+/// Reads one document (`rel` as listed by [`document_paths`]) of a clean artifact.
+pub fn read_document(clean: &Artifact, rel: &str) -> Result<Document, TokenizeError> {
+    let path = clean.path(rel);
+    let bytes = std::fs::read(&path).map_err(|e| TokenizeError::io(&path, e))?;
+    let text = String::from_utf8(bytes).map_err(|e| TokenizeError::NotUtf8 {
+        path: path.clone(),
+        offset: e.utf8_error().valid_up_to(),
+    })?;
+    Ok(Document {
+        path: rel.to_owned(),
+        text,
+    })
 }

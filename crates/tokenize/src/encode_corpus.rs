@@ -1,14 +1,16 @@
-//! Turning the documents into the three id streams and the vocabulary, in one parallel pass.
+//! Turning the documents into the three id streams and the vocabulary, one document at a time.
 //!
-//! Paragraphs are cut into blocks (contiguous, within one document and one split) that rayon
-//! segments in parallel; each block interns its tokens locally and emits local ids. A
-//! sequential merge, in input order, maps local ids to corpus-wide provisional ids, appends them
-//! to the split's stream and counts train occurrences. The vocabulary is built from the train
-//! counts, then the streams are rewritten in place to final ids. Memory stays near the text plus
-//! 4 bytes per token: no per-token strings are kept.
+//! A first pass counts each document's paragraphs (the split sizes need the whole corpus). The
+//! second pass reads one document, cuts its paragraphs into blocks (contiguous, within one
+//! split) that rayon segments in parallel; each block interns its tokens locally and emits local
+//! ids. A sequential merge, in input order, maps local ids to corpus-wide provisional ids, appends
+//! them to the split's stream and counts train occurrences; then the document is dropped. The
+//! vocabulary is built from the train counts, and the streams are rewritten in place to final
+//! ids. Peak memory is the streams (4 bytes per token), the distinct tokens and one document.
 
 use crate::config::Split;
 use crate::corpus::Document;
+use crate::error::TokenizeError;
 use crate::segment::Segmenter;
 use crate::split::{SplitName, split_counts};
 use crate::stats::SplitStats;
@@ -68,20 +70,48 @@ fn encode_block<'a>(segmenter: &Segmenter, block: &Block<'a>) -> LocalIds<'a> {
     }
 }
 
-/// Splits, segments, counts and encodes `docs` (see the module doc).
+/// Corpus-wide provisional ids of the distinct tokens, in order of first appearance.
+#[derive(Default)]
+struct Interner {
+    index: HashMap<String, u32>,
+    types: Vec<String>,
+    train_counts: Vec<u64>,
+}
+
+impl Interner {
+    fn id(&mut self, token: &str) -> u32 {
+        if let Some(&id) = self.index.get(token) {
+            return id;
+        }
+        let id = self.types.len() as u32;
+        self.index.insert(token.to_owned(), id);
+        self.types.push(token.to_owned());
+        self.train_counts.push(0);
+        id
+    }
+}
+
+/// Splits, segments, counts and encodes the documents (see the module doc). `paragraphs[i]` is
+/// the number of paragraphs of document `i`, which `load(i)` reads.
 pub fn encode_corpus(
-    docs: &[Document],
+    paragraphs: &[usize],
+    load: impl Fn(usize) -> Result<Document, TokenizeError>,
     segmenter: &Segmenter,
     split: Split,
     min_freq: u64,
     max_vocab: Option<usize>,
-) -> EncodedCorpus {
-    let paragraphs: Vec<Vec<&str>> = docs.iter().map(|d| d.paragraphs().collect()).collect();
-    let per_doc: Vec<usize> = paragraphs.iter().map(Vec::len).collect();
-    let counts = split_counts(&per_doc, split);
+) -> Result<EncodedCorpus, TokenizeError> {
+    let counts = split_counts(paragraphs, split);
     let mut stats: [SplitStats; 3] = Default::default();
-    let mut blocks = Vec::new();
-    for (paras, doc_counts) in paragraphs.iter().zip(&counts) {
+    let mut interner = Interner::default();
+    let mut streams: [Vec<u32>; 3] = Default::default();
+    for (i, doc_counts) in counts.iter().enumerate() {
+        let doc = load(i)?;
+        let paras: Vec<&str> = doc.paragraphs().collect();
+        if paras.len() != paragraphs[i] {
+            return Err(TokenizeError::Changed(doc.path.clone()));
+        }
+        let mut blocks = Vec::new();
         let mut start = 0;
         for name in SplitName::ALL {
             let n = doc_counts[name.index()];
@@ -97,47 +127,36 @@ pub fn encode_corpus(
             }
             start += n;
         }
-    }
-
-    let locals: Vec<LocalIds> = blocks
-        .par_iter()
-        .map(|b| encode_block(segmenter, b))
-        .collect();
-
-    // Merge in input order into provisional corpus-wide ids.
-    let mut global: HashMap<&str, u32> = HashMap::new();
-    let mut types: Vec<&str> = Vec::new();
-    let mut train_counts: Vec<u64> = Vec::new();
-    let mut streams: [Vec<u32>; 3] = Default::default();
-    for (block, local) in blocks.iter().zip(&locals) {
-        let map: Vec<u32> = local
-            .types
-            .iter()
-            .map(|&t| {
-                *global.entry(t).or_insert_with(|| {
-                    types.push(t);
-                    train_counts.push(0);
-                    types.len() as u32 - 1
-                })
-            })
+        let locals: Vec<LocalIds> = blocks
+            .par_iter()
+            .map(|b| encode_block(segmenter, b))
             .collect();
-        let is_train = block.split == SplitName::Train;
-        let stream = &mut streams[block.split.index()];
-        stream.reserve(local.ids.len());
-        for &id in &local.ids {
-            if id == EOS_MARK {
-                stream.push(EOS_MARK);
-            } else {
-                let g = map[id as usize];
-                if is_train {
-                    train_counts[g as usize] += 1;
+        // Merge in input order into provisional corpus-wide ids.
+        for (block, local) in blocks.iter().zip(&locals) {
+            let map: Vec<u32> = local.types.iter().map(|t| interner.id(t)).collect();
+            let is_train = block.split == SplitName::Train;
+            let stream = &mut streams[block.split.index()];
+            stream.reserve(local.ids.len());
+            for &id in &local.ids {
+                if id == EOS_MARK {
+                    stream.push(EOS_MARK);
+                } else {
+                    let g = map[id as usize];
+                    if is_train {
+                        interner.train_counts[g as usize] += 1;
+                    }
+                    stream.push(g);
                 }
-                stream.push(g);
             }
+            stats[block.split.index()].characters += local.characters;
         }
-        stats[block.split.index()].characters += local.characters;
     }
-    drop(locals);
+    let Interner {
+        index,
+        types,
+        train_counts,
+    } = interner;
+    drop(index);
 
     let types_in_train = train_counts.iter().filter(|&&c| c > 0).count();
     let mut vocab = Vocab::build(
@@ -145,7 +164,7 @@ pub fn encode_corpus(
             .iter()
             .zip(&train_counts)
             .filter(|&(_, &c)| c > 0)
-            .map(|(&t, &c)| (t, c)),
+            .map(|(t, &c)| (t.as_str(), c)),
         min_freq,
         max_vocab,
     );
@@ -166,10 +185,10 @@ pub fn encode_corpus(
     }
     let train = &stats[SplitName::Train.index()];
     vocab.set_special_counts(train.unk, train.paragraphs as u64);
-    EncodedCorpus {
+    Ok(EncodedCorpus {
         vocab,
         streams,
         stats,
         types_in_train,
-    }
+    })
 }

@@ -36,6 +36,10 @@ pub enum TokenizeError {
         "clean artifact {0} holds no text (no paragraphs in docs/*.txt); check the corpus and the clean stage's report"
     )]
     NoText(PathBuf),
+    #[error(
+        "clean document {0} changed while it was being tokenized; the clean artifact was modified, rerun the clean stage"
+    )]
+    Changed(String),
     #[error("{path}: {message}")]
     BadVocab { path: PathBuf, message: String },
     #[error(

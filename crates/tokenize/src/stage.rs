@@ -2,7 +2,7 @@
 //! skip when the artifact exists, otherwise encode and write the outputs, then commit.
 
 use crate::config::{Level, SEGMENTER, TokenizeConfig, TokenizerParams, UserDictRef};
-use crate::corpus::{CLEAN_STAGE, open_clean, read_documents};
+use crate::corpus::{CLEAN_STAGE, document_paths, open_clean, read_document};
 use crate::encode_corpus::encode_corpus;
 use crate::error::TokenizeError;
 use crate::segment::Segmenter;
@@ -108,22 +108,27 @@ pub fn run(
         Begin::Staging(staging) => staging,
     };
 
-    let (segmenter, docs) = rayon::join(
+    let docs = document_paths(&clean);
+    let (segmenter, paragraphs) = rayon::join(
         || Segmenter::new(config.level, dict.as_ref()),
-        || read_documents(&clean),
+        || -> Result<Vec<usize>, TokenizeError> {
+            docs.iter()
+                .map(|rel| Ok(read_document(&clean, rel)?.paragraphs().count()))
+                .collect()
+        },
     );
-    let docs = docs?;
-    if docs.iter().all(|d| d.paragraphs().next().is_none()) {
+    let paragraphs = paragraphs?;
+    if paragraphs.iter().all(|&n| n == 0) {
         return Err(TokenizeError::NoText(clean.dir().to_path_buf()));
     }
     let encoded = encode_corpus(
-        &docs,
+        &paragraphs,
+        |i| read_document(&clean, &docs[i]),
         &segmenter,
         config.split,
         config.min_freq,
         config.max_vocab,
-    );
-    drop(docs);
+    )?;
 
     let [train, valid, test] = encoded.stats;
     let mut overall = SplitStats {

@@ -2,20 +2,20 @@
 //! (`np.fromfile(path, "<u4")`) and memory maps can read them directly.
 
 use crate::error::TokenizeError;
+use std::io::Write;
 use std::path::Path;
 
-/// The ids as little-endian bytes.
-pub fn u32_stream_bytes(ids: &[u32]) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(ids.len() * 4);
-    for id in ids {
-        bytes.extend_from_slice(&id.to_le_bytes());
-    }
-    bytes
-}
-
-/// Writes `ids` to `path` as little-endian `u32`.
+/// Writes `ids` to `path` as little-endian `u32`, through a buffer rather than a byte copy of
+/// the whole stream (it is the largest thing the stage holds).
 pub fn write_u32_stream(path: &Path, ids: &[u32]) -> Result<(), TokenizeError> {
-    std::fs::write(path, u32_stream_bytes(ids)).map_err(|e| TokenizeError::io(path, e))
+    let write = || -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+        for id in ids {
+            out.write_all(&id.to_le_bytes())?;
+        }
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()
+    };
+    write().map_err(|e| TokenizeError::io(path, e))
 }
 
 /// Reads a little-endian `u32` stream; fails, naming the file, when its length is not a
