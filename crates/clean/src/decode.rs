@@ -1,9 +1,12 @@
-//! Turning a file's bytes into text: BOM, then strict UTF-8, then GB18030, then a `chardetng`
-//! guess. Undecodable bytes become U+FFFD and are counted; files with NUL bytes that are not
+//! Turning a file's bytes into text: BOM, then strict UTF-8, then GB18030 (unless `chardetng`
+//! recognises Big5, whose bytes GB18030 also accepts), then a `chardetng` guess. Undecodable bytes become U+FFFD and are counted; files with NUL bytes that are not
 //! UTF-16 are binary and are not decoded at all.
 
 use chardetng::{Iso2022JpDetection, Utf8Detection};
 use encoding_rs::{DecoderResult, Encoding, GB18030, UTF_8, UTF_16BE, UTF_16LE};
+
+/// How much of a file the encoding detector reads.
+const DETECTOR_SAMPLE_BYTES: usize = 64 * 1024;
 
 /// A decoded text file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,16 +48,30 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, NotText> {
         });
     }
     let (text, bad) = decode_counting(GB18030, bytes);
+    // A prefix is plenty for the detector's statistics and keeps it off the hot path.
+    let sample = &bytes[..bytes.len().min(DETECTOR_SAMPLE_BYTES)];
+    let mut detector = chardetng::EncodingDetector::new(Iso2022JpDetection::Deny);
+    detector.feed(sample, sample.len() == bytes.len());
+    let guess = detector.guess(None, Utf8Detection::Deny);
     if bad == 0 {
+        // Every Big5 double byte is also a valid GBK one, so Big5 text "decodes" as GB18030
+        // mojibake without a single error: let the detector's character statistics decide.
+        if guess == encoding_rs::BIG5 {
+            let (big5_text, big5_bad) = decode_counting(guess, bytes);
+            if big5_bad == 0 {
+                return Ok(Decoded {
+                    text: big5_text,
+                    encoding: guess.name().into(),
+                    undecodable_bytes: 0,
+                });
+            }
+        }
         return Ok(Decoded {
             text,
             encoding: GB18030.name().into(),
             undecodable_bytes: 0,
         });
     }
-    let mut detector = chardetng::EncodingDetector::new(Iso2022JpDetection::Deny);
-    detector.feed(bytes, true);
-    let guess = detector.guess(None, Utf8Detection::Deny);
     if guess == GB18030 || guess == encoding_rs::GBK {
         // GBK decodes exactly like GB18030; keep the attempt already made.
         return Ok(Decoded {

@@ -79,6 +79,33 @@ fn gbk_user_defined_area_decodes_to_private_use() {
     assert_eq!(text, "\u{E000}\u{E233}");
 }
 
+/// One case per detection path: BOMs, strict UTF-8, GB18030, and chardetng for the rest.
+#[test]
+fn encodings_are_detected_and_named() {
+    let text = "郭靖道：「蓉儿，你在哪里？」黄蓉笑道：「我在这儿呢。」";
+    let utf16be: Vec<u8> = [0xFE, 0xFF]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+        .collect();
+    let utf8_bom: Vec<u8> = [0xEF, 0xBB, 0xBF].into_iter().chain(text.bytes()).collect();
+    // Big5 is traditional Chinese; its byte pairs are all valid GBK too.
+    let long = "郭靖道：「蓉兒，你在哪裏？」黃蓉笑道：「我在這兒呢，靖哥哥。」".repeat(4);
+    let (big5, _, unmappable) = encoding_rs::BIG5.encode(&long);
+    assert!(!unmappable);
+    let check = |bytes: &[u8], encoding: &str, expected: &str| {
+        let decoded = clean::decode(bytes).unwrap();
+        assert_eq!(decoded.encoding, encoding);
+        assert_eq!(decoded.text, expected);
+        assert_eq!(decoded.undecodable_bytes, 0);
+    };
+    check(&utf16be, "UTF-16BE (BOM)", text);
+    check(&utf16le_with_bom(text), "UTF-16LE (BOM)", text);
+    check(&utf8_bom, "UTF-8 (BOM)", text);
+    check(text.as_bytes(), "UTF-8", text);
+    check(&gb18030(text), "gb18030", text);
+    check(&big5, "Big5", &long);
+}
+
 #[test]
 fn corpus_is_cleaned_exactly() {
     let tmp = tempfile::tempdir().unwrap();
