@@ -36,15 +36,7 @@ enum Task {
 }
 
 fn main() -> std::process::ExitCode {
-    // Printed here rather than returned from main: anyhow would add a backtrace under
-    // RUST_BACKTRACE, which buries the one line that says what to do.
-    match run(Cli::parse()) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    artifact::exit_code(run(Cli::parse()))
 }
 
 fn run(cli: Cli) -> Result<()> {

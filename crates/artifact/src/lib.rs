@@ -13,6 +13,7 @@
 
 mod atomic;
 mod canonical;
+mod cli;
 mod error;
 mod hash;
 mod manifest;
@@ -21,6 +22,7 @@ mod store;
 
 pub use atomic::write_atomic;
 pub use canonical::canonical_json;
+pub use cli::exit_code;
 pub use error::ArtifactError;
 pub use hash::sha256_file;
 pub use manifest::{InputRef, MANIFEST_FILE, MANIFEST_SCHEMA, Manifest, OutputEntry, Producer};

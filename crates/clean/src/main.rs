@@ -22,8 +22,11 @@ struct Cli {
     config: clean::CleanConfig,
 }
 
-fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+fn main() -> std::process::ExitCode {
+    artifact::exit_code(run(Cli::parse()))
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
     let started = Instant::now();
     let outcome = clean::run(&cli.input, &cli.output, &cli.config).with_context(|| {
         format!(

@@ -35,8 +35,11 @@ fn line(name: &str, s: &SplitStats) -> String {
     )
 }
 
-fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+fn main() -> std::process::ExitCode {
+    artifact::exit_code(run(Cli::parse()))
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
     let started = Instant::now();
     let outcome = tokenize::run(&cli.input, cli.output.as_deref(), &cli.config)
         .with_context(|| format!("tokenizing {}", cli.input.display()))?;
