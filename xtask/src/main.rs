@@ -4,6 +4,7 @@
 //! depends on `tch`: it must build before libtorch exists, because installing libtorch is its job.
 
 mod fetch_data;
+mod inspect;
 mod pipeline;
 mod setup;
 mod test;
@@ -31,6 +32,8 @@ enum Task {
     FetchData(fetch_data::FetchArgs),
     /// Run the whole pipeline on a corpus: clean → tokenize → train → generate.
     Pipeline(pipeline::PipelineArgs),
+    /// List artifacts with their lineage, or show one artifact (`--verify` re-hashes outputs).
+    Inspect(inspect::InspectArgs),
     /// Check formatting, run clippy with warnings denied, and run the whole test suite.
     Test,
 }
@@ -44,6 +47,7 @@ fn run(cli: Cli) -> Result<()> {
         Task::Setup => setup::run().map(drop),
         Task::FetchData(args) => fetch_data::run(&args),
         Task::Pipeline(args) => pipeline::run(&args),
+        Task::Inspect(args) => inspect::run(&args),
         Task::Test => test::run(),
     }
 }
