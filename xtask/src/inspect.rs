@@ -6,7 +6,7 @@
 //! a view made for its stage (see `inspect/view.rs`). `--verify` re-hashes outputs; `--json`
 //! prints the same information for scripts.
 
-mod view;
+pub(crate) mod view;
 
 use crate::project_root;
 use anyhow::{Context, Result, bail};

@@ -4,10 +4,13 @@
 //!
 //! Stages that are not implemented yet end the run with a message that says so.
 
+use crate::inspect::view;
 use crate::{fetch_data, project_root, run_command, setup};
 use anyhow::{Context, Result, bail};
+use artifact::{LATEST_FILE, Manifest};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The corpora that `cargo xtask fetch-data` writes.
 const DEFAULT_CORPORA: [&str; 2] = ["songci", "poet-names"];
@@ -34,14 +37,12 @@ pub(crate) fn run(args: &PipelineArgs) -> Result<()> {
         "--package",
         "tokenize",
     ]))?;
-    run_command(
-        Command::new(binary("jianghu-clean"))
-            .arg("--input")
-            .arg(&data_dir)
-            .arg("--output")
-            .arg(&root),
-    )
-    .context("stage `clean` failed")?;
+    let mut clean = Command::new(binary("jianghu-clean"));
+    clean
+        .arg("--input")
+        .arg(&data_dir)
+        .arg("--output")
+        .arg(&root);
     let mut tokenize = Command::new(binary("jianghu-tokenize"));
     tokenize.arg("--input").arg(&root);
     if DEFAULT_CORPORA.contains(&name.as_str()) {
@@ -49,11 +50,69 @@ pub(crate) fn run(args: &PipelineArgs) -> Result<()> {
         // long, and jieba's modern-Chinese dictionary segments them poorly.
         tokenize.args(["--level", "char"]);
     }
-    run_command(&mut tokenize).context("stage `tokenize` failed")?;
+    let mut rows = Vec::new();
+    for (stage, mut command) in [("clean", clean), ("tokenize", tokenize)] {
+        rows.push(run_stage(&root, stage, &mut command)?);
+    }
+    print_summary(&root, &rows);
     bail!(
         "stage `train` is not implemented yet: the pipeline stops after `tokenize`; the artifacts so far are under {}",
         root.display()
     )
+}
+
+/// One line of the summary table.
+struct StageRow {
+    stage: &'static str,
+    id: String,
+    ran: bool,
+    seconds: f64,
+    figures: String,
+}
+
+/// Runs one stage binary and reads back the artifact it left as `latest`.
+fn run_stage(root: &Path, stage: &'static str, command: &mut Command) -> Result<StageRow> {
+    let started = SystemTime::now();
+    run_command(command)
+        .with_context(|| format!("stage `{stage}` failed (its output is above)"))?;
+    let seconds = started.elapsed().unwrap_or_default().as_secs_f64();
+    let latest = std::fs::read_to_string(root.join(stage).join(LATEST_FILE))
+        .with_context(|| format!("stage `{stage}` finished but left no `latest` artifact"))?;
+    let dir = root.join(stage).join(latest.trim());
+    let manifest = Manifest::read(&dir)?;
+    // A skipped stage reuses an artifact made before this run started.
+    let made = humantime::parse_rfc3339(&manifest.created_at).unwrap_or(UNIX_EPOCH);
+    let started_s = started
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    Ok(StageRow {
+        stage,
+        ran: made
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs()
+            >= started_s,
+        figures: view::key_figures(stage, &manifest.metrics),
+        id: manifest.id,
+        seconds,
+    })
+}
+
+fn print_summary(root: &Path, rows: &[StageRow]) {
+    println!();
+    println!(
+        "{:<9} {:<16} {:<8} {:>8}  key figures",
+        "stage", "artifact", "", "time"
+    );
+    for r in rows {
+        let ran = if r.ran { "ran" } else { "skipped" };
+        println!(
+            "{:<9} {:<16} {:<8} {:>7.1}s  {}",
+            r.stage, r.id, ran, r.seconds, r.figures
+        );
+    }
+    println!("artifacts: {}", root.display());
 }
 
 /// Finds the corpus folder (fetching the default corpora when they are asked for) and the name
