@@ -8,14 +8,8 @@ use tch::{Device, Kind, Tensor, nn, nn::OptimizerConfig};
 fn tiny_lstm_learns_a_periodic_sequence() {
     tch::manual_seed(7);
     let vs = nn::VarStore::new(Device::Cpu);
-    let config = ModelConfig {
-        vocab_size: 5,
-        embed_dim: 8,
-        hidden_size: 16,
-        num_layers: 1,
-        dropout: 0.0,
-    };
-    let model = LstmLm::new(&vs.root(), &config);
+    let config = ModelConfig::new(5, 8, 16, 1);
+    let model = LstmLm::new(&vs.root(), &config).unwrap();
     let mut opt = nn::Adam::default().build(&vs, 1e-2).unwrap();
     // Four streams of 0 1 2 3 4 0 1 …, each shifted: the next token is always predictable.
     let stream = Tensor::arange(21, (Kind::Int64, Device::Cpu)).remainder(5);
@@ -23,8 +17,8 @@ fn tiny_lstm_learns_a_periodic_sequence() {
     let (inputs, targets) = (batch.narrow(1, 0, 20), batch.narrow(1, 1, 20));
     let mut losses = Vec::new();
     for _ in 0..60 {
-        let (logits, _) = model.forward(&inputs, &model.zero_state(2), true);
-        let loss = LstmLm::loss(&logits, &targets);
+        let (hidden, _) = model.hidden(&inputs, &model.zero_state(2), true);
+        let loss = model.loss(&hidden, &targets);
         opt.backward_step_clip_norm(&loss, 0.5);
         losses.push(loss.double_value(&[]));
     }
@@ -45,13 +39,10 @@ fn tiny_lstm_learns_a_periodic_sequence() {
 fn variable_names_follow_pytorch() {
     let vs = nn::VarStore::new(Device::Cpu);
     let config = ModelConfig {
-        vocab_size: 7,
-        embed_dim: 3,
-        hidden_size: 4,
-        num_layers: 2,
         dropout: 0.1,
+        ..ModelConfig::new(7, 3, 4, 2)
     };
-    let _model = LstmLm::new(&vs.root(), &config);
+    let _model = LstmLm::new(&vs.root(), &config).unwrap();
     let mut names: Vec<_> = vs
         .variables()
         .into_iter()

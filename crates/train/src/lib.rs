@@ -1,3 +1,40 @@
 //! Stage `train`: trains the LSTM language model of the `model` crate on a tokenize artifact.
 //!
-//! Not implemented yet (issue #4); the pipeline stops before this stage with a message saying so.
+//! Artifact files: `config.json` (the [`model::ModelConfig`] that `generate` rebuilds),
+//! `model.safetensors` (best weights by validation loss), `last.safetensors` +
+//! `optim.safetensors` + `state.bin` (exact resume, see [`checkpoint`]), `metrics.jsonl`
+//! ([`metrics::Record`] per line) and `curve.svg`. The manifest's metrics are a
+//! [`TrainSummary`]; its params are the resolved [`TrainParams`].
+
+pub mod adam;
+pub mod checkpoint;
+pub mod config;
+pub mod curve;
+pub mod data;
+pub mod error;
+pub mod evaluate;
+pub mod interrupt;
+pub mod metrics;
+pub mod progress;
+pub mod stage;
+pub mod training;
+
+pub use config::{OutputArg, Preset, TrainConfig, TrainParams, parse_device};
+pub use error::TrainError;
+pub use evaluate::{Evaluation, bits_per_char};
+pub use interrupt::{install_ctrlc_handler, request_stop};
+pub use stage::{TrainOutcome, TrainSummary, read_params, run, run_with_stop};
+pub use training::StopReason;
+
+/// Stage name in artifact paths and manifests.
+pub const STAGE: &str = "train";
+/// Version of this stage's output format.
+pub const FORMAT_VERSION: u32 = 1;
+/// The model config file inside a train artifact.
+pub const CONFIG_FILE: &str = "config.json";
+/// The metrics file inside a train artifact.
+pub const METRICS_FILE: &str = "metrics.jsonl";
+/// The loss curve inside a train artifact.
+pub const CURVE_FILE: &str = "curve.svg";
+/// The best weights inside a train artifact.
+pub const MODEL_FILE: &str = checkpoint::BEST_FILE;

@@ -1,0 +1,149 @@
+//! [`LstmLm`]: Embedding(V, E) → dropout → LSTM(E, H, L layers, dropout between layers) →
+//! dropout → [`OutputLayer`]. The LSTM runs through libtorch's fused `lstm` kernel (cuDNN on a
+//! GPU). Variable names follow PyTorch's `nn.Embedding`/`nn.LSTM`/`nn.Linear` state dicts
+//! (`embedding.weight`, `lstm.weight_ih_l0`, …, `output.bias`) so that weights saved as
+//! safetensors load in Python.
+
+use crate::config::ModelConfig;
+use crate::error::ModelError;
+use crate::output::OutputLayer;
+use tch::{Tensor, nn};
+
+/// The recurrent state carried between batches: `h` and `c`, each `[layers, batch, hidden]`.
+#[derive(Debug)]
+pub struct LstmState {
+    pub h: Tensor,
+    pub c: Tensor,
+}
+
+impl LstmState {
+    /// The same values cut from the autograd graph (truncated back-propagation through time).
+    pub fn detach(&self) -> Self {
+        Self {
+            h: self.h.detach(),
+            c: self.c.detach(),
+        }
+    }
+}
+
+/// The language model. Build it with [`LstmLm::new`] under a `VarStore` root.
+#[derive(Debug)]
+pub struct LstmLm {
+    config: ModelConfig,
+    embedding: nn::Embedding,
+    /// Per layer: weight_ih, weight_hh, bias_ih, bias_hh (the order libtorch's `lstm` expects).
+    lstm_weights: Vec<Tensor>,
+    output: OutputLayer,
+}
+
+impl LstmLm {
+    /// Creates the model's variables under `vs` with PyTorch's default initialisation; fails on
+    /// an invalid config (e.g. hidden size 0).
+    pub fn new(vs: &nn::Path, config: &ModelConfig) -> Result<Self, ModelError> {
+        config.validate()?;
+        let embedding = nn::embedding(
+            vs / "embedding",
+            config.vocab_size,
+            config.embed_dim,
+            Default::default(),
+        );
+        let lstm = vs / "lstm";
+        let bound = 1.0 / (config.hidden_size as f64).sqrt();
+        let init = nn::Init::Uniform {
+            lo: -bound,
+            up: bound,
+        };
+        let gates = 4 * config.hidden_size;
+        let mut lstm_weights = Vec::new();
+        for layer in 0..config.num_layers {
+            let input = if layer == 0 {
+                config.embed_dim
+            } else {
+                config.hidden_size
+            };
+            lstm_weights.push(lstm.var(&format!("weight_ih_l{layer}"), &[gates, input], init));
+            let hh = [gates, config.hidden_size];
+            lstm_weights.push(lstm.var(&format!("weight_hh_l{layer}"), &hh, init));
+            lstm_weights.push(lstm.var(&format!("bias_ih_l{layer}"), &[gates], init));
+            lstm_weights.push(lstm.var(&format!("bias_hh_l{layer}"), &[gates], init));
+        }
+        let output = OutputLayer::new(&(vs / "output"), config, &embedding.ws);
+        Ok(Self {
+            config: config.clone(),
+            embedding,
+            lstm_weights,
+            output,
+        })
+    }
+
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    pub fn output_layer(&self) -> &OutputLayer {
+        &self.output
+    }
+
+    /// An all-zero state for `batch` sequences, on the model's device.
+    pub fn zero_state(&self, batch: i64) -> LstmState {
+        let weight = &self.lstm_weights[0];
+        let shape = [self.config.num_layers, batch, self.config.hidden_size];
+        let zeros = Tensor::zeros(shape, (weight.kind(), weight.device()));
+        LstmState {
+            h: zeros.shallow_clone(),
+            c: zeros,
+        }
+    }
+
+    /// Runs `tokens` (`[batch, time]`, int64) from `state`; returns the LSTM outputs after
+    /// dropout (`[batch, time, H]`) and the final state. `train` switches dropout on.
+    pub fn hidden(&self, tokens: &Tensor, state: &LstmState, train: bool) -> (Tensor, LstmState) {
+        let embedded = tokens
+            .apply(&self.embedding)
+            .dropout(self.config.dropout, train);
+        let weights: Vec<&Tensor> = self.lstm_weights.iter().collect();
+        let (hidden, h, c) = embedded.lstm(
+            &[&state.h, &state.c],
+            &weights,
+            true,
+            self.config.num_layers,
+            self.config.dropout,
+            train,
+            false,
+            true,
+        );
+        (
+            hidden.dropout(self.config.dropout, train),
+            LstmState { h, c },
+        )
+    }
+
+    /// Log-probabilities over the vocabulary (`[batch, time, V]`, float32) and the final state.
+    pub fn forward(&self, tokens: &Tensor, state: &LstmState, train: bool) -> (Tensor, LstmState) {
+        let (hidden, state) = self.hidden(tokens, state, train);
+        (self.log_probs(&hidden), state)
+    }
+
+    /// Log-probabilities `[…, V]` for LSTM outputs `[…, H]`.
+    pub fn log_probs(&self, hidden: &Tensor) -> Tensor {
+        let mut shape = hidden.size();
+        let flat = hidden.reshape([-1, self.config.hidden_size]);
+        *shape.last_mut().expect("hidden has a last dimension") = self.config.vocab_size;
+        self.output.log_probs(&flat).reshape(shape)
+    }
+
+    /// Total negative log-likelihood in nats (a scalar, float32) of `targets` (`[batch, time]`)
+    /// given LSTM outputs `[batch, time, H]`. Divide by the number of targets for the mean.
+    pub fn nll_sum(&self, hidden: &Tensor, targets: &Tensor) -> Tensor {
+        let flat = hidden.reshape([-1, self.config.hidden_size]);
+        -self
+            .output
+            .target_log_probs(&flat, &targets.reshape([-1]))
+            .sum(tch::Kind::Float)
+    }
+
+    /// Mean cross-entropy in nats per token of `targets` given LSTM outputs.
+    pub fn loss(&self, hidden: &Tensor, targets: &Tensor) -> Tensor {
+        self.nll_sum(hidden, targets) / targets.numel() as f64
+    }
+}

@@ -1,0 +1,321 @@
+//! [`TrainConfig`]: the flags of the stage (a preset plus individual overrides), and
+//! [`TrainParams`], their fully resolved form that is the artifact's `params`.
+
+use crate::error::TrainError;
+use model::{ModelConfig, OutputKind};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// A named set of defaults.
+#[derive(clap::ValueEnum, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Preset {
+    /// The seed's hyper-parameters: embed 256, hidden 1024, 3 layers, batch 50, seq 30,
+    /// 10 epochs, lr 1e-3, clip 0.5, dropout 0.5, validation per epoch (a GPU-sized
+    /// word-level model).
+    Seed,
+    /// Small enough to give readable text within minutes on 2 CPU cores: embed 128, hidden
+    /// 256, 2 layers, dropout 0.2, batch 32, seq 35, 5 epochs, lr 2e-3, clip 0.5, validation
+    /// every 250 steps (so that a `--time-budget` stop loses little).
+    Cpu,
+}
+
+/// The output layer kind on the command line.
+#[derive(clap::ValueEnum, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputArg {
+    Full,
+    Adaptive,
+}
+
+/// Flags of the `train` stage. Unset flags take the preset's value; the resolved values
+/// ([`TrainParams`]) go into the manifest.
+#[derive(clap::Args, Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct TrainConfig {
+    /// Defaults for every unset flag: `seed` (the original hyper-parameters, GPU-sized) or
+    /// `cpu` (small, readable output in minutes on 2 cores).
+    #[arg(long, value_enum, default_value_t = Preset::Cpu)]
+    pub preset: Preset,
+    /// Embedding size E.
+    #[arg(long)]
+    pub embed_dim: Option<i64>,
+    /// LSTM hidden size H.
+    #[arg(long)]
+    pub hidden_size: Option<i64>,
+    /// Number of stacked LSTM layers.
+    #[arg(long)]
+    pub num_layers: Option<i64>,
+    /// Dropout after the embedding, between LSTM layers and before the output layer.
+    #[arg(long)]
+    pub dropout: Option<f64>,
+    /// Share the embedding matrix with the output layer (full softmax only).
+    #[arg(long)]
+    pub tie_weights: bool,
+    /// Output layer: `full` softmax or `adaptive` softmax (for large word vocabularies).
+    #[arg(long, value_enum)]
+    pub output_layer: Option<OutputArg>,
+    /// Adaptive softmax cluster boundaries as ids, comma-separated (default: 2000,10000
+    /// clipped to the vocabulary).
+    #[arg(long, value_delimiter = ',')]
+    pub cutoffs: Option<Vec<i64>>,
+    /// Epochs over the train split.
+    #[arg(long)]
+    pub epochs: Option<u32>,
+    /// Stop after this many optimizer steps in total.
+    #[arg(long)]
+    pub max_steps: Option<u64>,
+    /// Stop cleanly once this much wall time is spent (e.g. `20m`, `1h 30m`); the best
+    /// weights so far are evaluated on test and committed.
+    #[arg(long, value_parser = parse_duration)]
+    pub time_budget: Option<f64>,
+    /// Parallel streams the train split is cut into (B).
+    #[arg(long)]
+    pub batch_size: Option<i64>,
+    /// Truncated back-propagation length in tokens (T).
+    #[arg(long)]
+    pub seq_len: Option<i64>,
+    /// Adam learning rate.
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// Multiply the learning rate by this when a validation loss does not improve.
+    #[arg(long)]
+    pub lr_decay: Option<f64>,
+    /// Clip the global gradient norm to this.
+    #[arg(long)]
+    pub clip: Option<f64>,
+    /// Seed of initialisation and dropout: the same seed gives the same loss sequence on CPU.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Also evaluate on valid every N steps (0: at the end of each epoch only; preset cpu: 250).
+    #[arg(long)]
+    pub eval_every: Option<u64>,
+    /// Stop early after this many validations in a row without improvement.
+    #[arg(long)]
+    pub patience: Option<u32>,
+    /// CPU threads for libtorch (default: libtorch's choice).
+    #[arg(long)]
+    #[serde(skip)]
+    pub threads: Option<i32>,
+    /// Where to train: `auto` (CUDA when present), `cpu`, `cuda` or `cuda:N`.
+    #[arg(long, default_value = "auto")]
+    #[serde(skip)]
+    pub device: String,
+    /// Continue from a resume checkpoint: a train artifact directory or the
+    /// `<root>/train/.resume-<id>` directory an interrupted run left.
+    #[arg(long, value_name = "DIR")]
+    #[serde(skip)]
+    pub resume: Option<PathBuf>,
+    /// No progress output.
+    #[arg(long)]
+    #[serde(skip)]
+    pub quiet: bool,
+}
+
+fn parse_duration(s: &str) -> Result<f64, String> {
+    humantime::parse_duration(s)
+        .map(|d| d.as_secs_f64())
+        .map_err(|e| format!("`{s}`: {e} (write e.g. 90s, 20m or 1h 30m)"))
+}
+
+impl TrainConfig {
+    /// The flags with every field unset, on `preset`.
+    pub fn preset(preset: Preset) -> TrainConfig {
+        TrainConfig {
+            preset,
+            embed_dim: None,
+            hidden_size: None,
+            num_layers: None,
+            dropout: None,
+            tie_weights: false,
+            output_layer: None,
+            cutoffs: None,
+            epochs: None,
+            max_steps: None,
+            time_budget: None,
+            batch_size: None,
+            seq_len: None,
+            lr: None,
+            lr_decay: None,
+            clip: None,
+            seed: 1,
+            eval_every: None,
+            patience: None,
+            threads: None,
+            device: "auto".into(),
+            resume: None,
+            quiet: false,
+        }
+    }
+
+    /// Fills every unset flag from the preset, for a vocabulary of `vocab_size`, and checks
+    /// every value.
+    pub fn resolve(&self, vocab_size: i64) -> Result<TrainParams, TrainError> {
+        let (e, h, l, d, b, t, epochs, lr, eval_every) = match self.preset {
+            Preset::Seed => (256, 1024, 3, 0.5, 50, 30, 10, 1e-3, 0),
+            Preset::Cpu => (128, 256, 2, 0.2, 32, 35, 5, 2e-3, 250),
+        };
+        let output = match self.output_layer.unwrap_or(OutputArg::Full) {
+            OutputArg::Full => OutputKind::Full,
+            OutputArg::Adaptive => {
+                let cutoffs = self.cutoffs.clone().unwrap_or_else(|| {
+                    let mut c: Vec<i64> = [2000, 10000]
+                        .into_iter()
+                        .filter(|&c| c < vocab_size)
+                        .collect();
+                    if c.is_empty() {
+                        c.push((vocab_size / 2).max(1));
+                    }
+                    c
+                });
+                OutputKind::Adaptive {
+                    cutoffs,
+                    div_value: 4.0,
+                }
+            }
+        };
+        let params = TrainParams {
+            preset: self.preset,
+            model: ModelConfig {
+                vocab_size,
+                embed_dim: self.embed_dim.unwrap_or(e),
+                hidden_size: self.hidden_size.unwrap_or(h),
+                num_layers: self.num_layers.unwrap_or(l),
+                dropout: self.dropout.unwrap_or(d),
+                tie_weights: self.tie_weights,
+                output,
+            },
+            batch_size: self.batch_size.unwrap_or(b),
+            seq_len: self.seq_len.unwrap_or(t),
+            epochs: self.epochs.unwrap_or(epochs),
+            max_steps: self.max_steps,
+            time_budget_s: self.time_budget,
+            lr: self.lr.unwrap_or(lr),
+            lr_decay: self.lr_decay.unwrap_or(0.5),
+            clip: self.clip.unwrap_or(0.5),
+            seed: self.seed,
+            eval_every: self.eval_every.unwrap_or(eval_every),
+            patience: self.patience.unwrap_or(3),
+        };
+        params.validate()?;
+        Ok(params)
+    }
+}
+
+/// The resolved configuration: the artifact's `params`.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct TrainParams {
+    pub preset: Preset,
+    pub model: ModelConfig,
+    pub batch_size: i64,
+    pub seq_len: i64,
+    pub epochs: u32,
+    pub max_steps: Option<u64>,
+    pub time_budget_s: Option<f64>,
+    pub lr: f64,
+    pub lr_decay: f64,
+    pub clip: f64,
+    pub seed: u64,
+    pub eval_every: u64,
+    pub patience: u32,
+}
+
+/// Fields that only say when to stop: a resumed run may change them.
+pub const STOP_FIELDS: [&str; 4] = ["epochs", "max_steps", "time_budget_s", "patience"];
+
+impl TrainParams {
+    /// Checks every value, naming the flag.
+    pub fn validate(&self) -> Result<(), TrainError> {
+        let bad = |m: String| Err(TrainError::Param(m));
+        self.model.validate().map_err(|e| {
+            TrainError::Param(format!(
+                "{e} (--embed-dim/--hidden-size/--num-layers/--dropout/--cutoffs)"
+            ))
+        })?;
+        if self.batch_size < 1 {
+            return bad(format!(
+                "--batch-size {}: must be at least 1",
+                self.batch_size
+            ));
+        }
+        if self.seq_len < 1 {
+            return bad(format!("--seq-len {}: must be at least 1", self.seq_len));
+        }
+        if self.epochs < 1 {
+            return bad("--epochs 0: train at least one epoch".into());
+        }
+        if self.max_steps == Some(0) {
+            return bad("--max-steps 0: take at least one step".into());
+        }
+        if !self.lr.is_finite() || self.lr <= 0.0 {
+            return bad(format!("--lr {}: must be positive", self.lr));
+        }
+        if self.lr_decay.is_nan() || self.lr_decay <= 0.0 || self.lr_decay > 1.0 {
+            return bad(format!("--lr-decay {}: must be in (0, 1]", self.lr_decay));
+        }
+        if self.clip.is_nan() || self.clip <= 0.0 {
+            return bad(format!("--clip {}: must be positive", self.clip));
+        }
+        if self.patience < 1 {
+            return bad("--patience 0: allow at least one validation without improvement".into());
+        }
+        Ok(())
+    }
+
+    /// Names of the fields (dotted for the model) other than [`STOP_FIELDS`] whose values
+    /// differ between `self` and `other`.
+    pub fn differing_fields(&self, other: &TrainParams) -> Vec<String> {
+        let (a, b) = (
+            serde_json::to_value(self).expect("params serialise"),
+            serde_json::to_value(other).expect("params serialise"),
+        );
+        let mut fields = Vec::new();
+        let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else {
+            return fields;
+        };
+        for (key, va) in a {
+            if STOP_FIELDS.contains(&key.as_str()) || b.get(key) == Some(va) {
+                continue;
+            }
+            match (va.as_object(), b.get(key).and_then(|v| v.as_object())) {
+                (Some(ma), Some(mb)) => {
+                    for (k, v) in ma {
+                        if mb.get(k) != Some(v) {
+                            fields.push(format!("{key}.{k}"));
+                        }
+                    }
+                }
+                _ => fields.push(key.clone()),
+            }
+        }
+        fields
+    }
+}
+
+/// Parses `auto`, `cpu`, `cuda` or `cuda:N`; fails when CUDA is asked for but absent.
+pub fn parse_device(spec: &str) -> Result<tch::Device, TrainError> {
+    let cuda = |n: usize| {
+        if !tch::Cuda::is_available() {
+            return Err(TrainError::Param(format!(
+                "--device {spec}: CUDA is not available on this machine (libtorch sees no GPU); use --device cpu or auto"
+            )));
+        }
+        let count = tch::Cuda::device_count() as usize;
+        if n >= count {
+            return Err(TrainError::Param(format!(
+                "--device {spec}: there are {count} CUDA devices (0..{count})"
+            )));
+        }
+        Ok(tch::Device::Cuda(n))
+    };
+    match spec {
+        "auto" => Ok(tch::Device::cuda_if_available()),
+        "cpu" => Ok(tch::Device::Cpu),
+        "cuda" => cuda(0),
+        other => match other.strip_prefix("cuda:").and_then(|n| n.parse().ok()) {
+            Some(n) => cuda(n),
+            None => Err(TrainError::Param(format!(
+                "--device {other}: expected auto, cpu, cuda or cuda:N"
+            ))),
+        },
+    }
+}

@@ -1,0 +1,70 @@
+//! The error type at the train crate's boundary.
+
+use std::path::PathBuf;
+
+/// What can go wrong training.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Artifact(#[from] artifact::ArtifactError),
+    #[error(transparent)]
+    Tokenize(#[from] tokenize::TokenizeError),
+    #[error(transparent)]
+    Model(#[from] model::ModelError),
+    #[error("{0}")]
+    Param(String),
+    #[error(
+        "input {0} does not exist: give a tokenize artifact directory or an artifact root holding tokenize/latest"
+    )]
+    MissingInput(PathBuf),
+    #[error(
+        "{path}: token id {id} at position {position} is not below the vocabulary size {vocab_size}; the stream does not belong to this vocab.json, rerun `tokenize`"
+    )]
+    IdOutOfRange {
+        path: PathBuf,
+        position: usize,
+        id: u32,
+        vocab_size: usize,
+    },
+    #[error(
+        "{path}: the {split} split has {tokens} tokens, but batch size {batch} × seq len {seq} needs at least {needed}; use a smaller --batch-size/--seq-len or a bigger corpus"
+    )]
+    SplitTooShort {
+        path: PathBuf,
+        split: String,
+        tokens: usize,
+        batch: i64,
+        seq: i64,
+        needed: i64,
+    },
+    #[error("resume checkpoint {dir}: {message}")]
+    Resume { dir: PathBuf, message: String },
+    #[error("resume checkpoint {dir} was made with other settings: {} differ; resume with the same flags (only --epochs, --max-steps, --time-budget and --patience may change)", fields.join(", "))]
+    ResumeMismatch { dir: PathBuf, fields: Vec<String> },
+    #[error("training loss is {loss} at step {step} (epoch {epoch}); lower --lr or --clip{}", checkpoint.as_ref().map(|d| format!("; the last good resume checkpoint is {}", d.display())).unwrap_or_default())]
+    NonFinite {
+        step: u64,
+        epoch: u32,
+        loss: f64,
+        checkpoint: Option<PathBuf>,
+    },
+    #[error("interrupted at step {step}; resume with --resume {}", dir.display())]
+    Interrupted { step: u64, dir: PathBuf },
+    #[error("libtorch: {0}")]
+    Torch(#[from] tch::TchError),
+}
+
+impl TrainError {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        TrainError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! `jianghu-train`: trains the LSTM language model on a tokenize artifact.
+
+use anyhow::Context;
+use clap::Parser;
+use std::path::PathBuf;
+use train::TrainConfig;
+
+/// Train an LSTM language model on a tokenize artifact and write a train artifact.
+#[derive(Parser, Debug)]
+#[command(name = "jianghu-train", version)]
+struct Args {
+    /// The tokenize artifact: its directory, or an artifact root `artifacts/<corpus>` whose
+    /// `tokenize/latest` is used.
+    #[arg(long)]
+    input: PathBuf,
+    /// Artifact root to write `train/<id>/` under (default: the root the input lies in).
+    #[arg(long)]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    config: TrainConfig,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    train::install_ctrlc_handler().context("cannot install the Ctrl-C handler")?;
+    let root = match &args.output {
+        Some(root) => root.clone(),
+        None if args.input.join("tokenize").is_dir() => args.input.clone(),
+        None => args
+            .input
+            .parent()
+            .and_then(|p| p.parent())
+            .map(PathBuf::from)
+            .unwrap_or_default(),
+    };
+    let outcome = match train::run(&args.input, &root, &args.config) {
+        Err(e @ train::TrainError::Interrupted { .. }) => {
+            // Ctrl-C: the checkpoint is written; exit like an interrupted shell command.
+            eprintln!("train: {e}");
+            std::process::exit(130);
+        }
+        other => other.with_context(|| format!("training on {}", args.input.display()))?,
+    };
+    let s = &outcome.summary;
+    if outcome.skipped {
+        println!("train: up to date, {}", outcome.artifact.dir().display());
+    } else {
+        println!("train: wrote {}", outcome.artifact.dir().display());
+    }
+    println!(
+        "  {} parameters, {} steps, {} epochs, {} tokens, stopped: {:?}, {:.0} tokens/s on {}",
+        s.parameters,
+        s.steps,
+        s.epochs_completed,
+        s.tokens_seen,
+        s.stop_reason,
+        s.train_tokens_per_s,
+        s.device
+    );
+    println!(
+        "  valid: loss {:.4}  ppl {:.2}  bpc {:.4}",
+        s.valid.loss, s.valid.perplexity, s.valid.bits_per_char
+    );
+    println!(
+        "  test:  loss {:.4}  ppl {:.2}  bpc {:.4}",
+        s.test.loss, s.test.perplexity, s.test.bits_per_char
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn flags_are_consistent_and_parse() {
+        super::Args::command().debug_assert();
+        let args = <super::Args as clap::Parser>::try_parse_from([
+            "jianghu-train",
+            "--input",
+            "a",
+            "--preset",
+            "seed",
+            "--time-budget",
+            "1h 30m",
+            "--output-layer",
+            "adaptive",
+            "--cutoffs",
+            "100,500",
+        ])
+        .unwrap();
+        assert_eq!(args.config.time_budget, Some(5400.0));
+        assert_eq!(args.config.cutoffs, Some(vec![100, 500]));
+    }
+}

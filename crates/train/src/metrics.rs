@@ -1,0 +1,44 @@
+//! `metrics.jsonl`: one JSON record per line, for train-loss reports, validations and the final
+//! test evaluation.
+
+use serde::{Deserialize, Serialize};
+
+/// One line of `metrics.jsonl`.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct Record {
+    /// `train`, `valid` or `test`.
+    pub split: String,
+    /// Optimizer steps taken so far.
+    pub step: u64,
+    pub epoch: u32,
+    /// Training tokens seen so far.
+    pub tokens_seen: u64,
+    /// Mean loss in nats per token (for `train`: over the steps since the last record).
+    pub loss: f64,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub perplexity: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub bits_per_char: Option<f64>,
+    pub lr: f64,
+    /// Training throughput since the last record (train records only).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub tokens_per_s: Option<f64>,
+}
+
+/// The records as JSON lines.
+pub fn to_jsonl(records: &[Record]) -> String {
+    let mut out = String::new();
+    for r in records {
+        out.push_str(&serde_json::to_string(r).expect("records serialise"));
+        out.push('\n');
+    }
+    out
+}
+
+/// Parses JSON lines written by [`to_jsonl`].
+pub fn from_jsonl(text: &str) -> Result<Vec<Record>, serde_json::Error> {
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(serde_json::from_str)
+        .collect()
+}

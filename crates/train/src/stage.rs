@@ -1,0 +1,317 @@
+//! Running the stage against the artifact contract: read and check the tokenize artifact and
+//! every parameter, skip when the artifact exists, otherwise train (or resume), evaluate the
+//! best weights on test and commit.
+
+use crate::adam::Adam;
+use crate::checkpoint::{self, BEST_FILE, TrainState};
+use crate::config::{TrainConfig, TrainParams, parse_device};
+use crate::curve::write_curve;
+use crate::data::{Streams, check_length, read_corpus};
+use crate::error::TrainError;
+use crate::evaluate::{Evaluation, evaluate};
+use crate::interrupt::take_stop_request;
+use crate::metrics::{Record, to_jsonl};
+use crate::progress::Progress;
+use crate::training::{Learner, StopReason, ValidSet, train_loop, validate};
+use crate::{CONFIG_FILE, CURVE_FILE, FORMAT_VERSION, METRICS_FILE, STAGE};
+use artifact::{Artifact, Begin, InputRef, Producer, StageSpec};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::time::Instant;
+use tch::nn;
+
+/// The figures of a finished run (the manifest's `metrics`).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct TrainSummary {
+    pub parameters: i64,
+    pub steps: u64,
+    pub epochs_completed: u32,
+    pub tokens_seen: u64,
+    pub stop_reason: StopReason,
+    /// Best validation (the weights in `model.safetensors`).
+    pub valid: Evaluation,
+    /// The test split with the best weights.
+    pub test: Evaluation,
+    /// Mean training throughput of this process.
+    pub train_tokens_per_s: f64,
+    pub device: String,
+}
+
+/// What [`run`] did.
+#[derive(Debug)]
+pub struct TrainOutcome {
+    pub artifact: Artifact,
+    /// True when an artifact with the same id already existed and nothing was done.
+    pub skipped: bool,
+    pub summary: TrainSummary,
+}
+
+/// Trains on the tokenize artifact `input` (its directory, or an artifact root whose
+/// `tokenize/latest` is used) into a train artifact under `output_root`. Ctrl-C (after
+/// [`crate::install_ctrlc_handler`]) or [`crate::request_stop`] writes the resume checkpoint
+/// and returns [`TrainError::Interrupted`].
+pub fn run(
+    input: &Path,
+    output_root: &Path,
+    config: &TrainConfig,
+) -> Result<TrainOutcome, TrainError> {
+    take_stop_request();
+    run_with_stop(input, output_root, config, &|_| take_stop_request())
+}
+
+/// [`run`] with a custom stop request, asked after every step with the step count: returning
+/// true acts like Ctrl-C.
+pub fn run_with_stop(
+    input: &Path,
+    output_root: &Path,
+    config: &TrainConfig,
+    should_stop: &dyn Fn(u64) -> bool,
+) -> Result<TrainOutcome, TrainError> {
+    let corpus = read_corpus(input)?;
+    let params = config.resolve(corpus.vocab_size as i64)?;
+    let device = parse_device(&config.device)?;
+    let dir = corpus.artifact.dir().to_path_buf();
+    for split in [&corpus.train, &corpus.valid, &corpus.test] {
+        check_length(split, &dir, params.batch_size, params.seq_len)?;
+    }
+    let resume = config.resume.as_deref().map(checkpoint::read).transpose()?;
+    if let Some(ck) = &resume {
+        let fields = params.differing_fields(&ck.state.params);
+        if !fields.is_empty() {
+            return Err(TrainError::ResumeMismatch {
+                dir: ck.dir.clone(),
+                fields,
+            });
+        }
+    }
+
+    let input_path = match corpus.artifact.dir().strip_prefix(output_root) {
+        Ok(rel) => rel
+            .iter()
+            .map(|p| p.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+        Err(_) => corpus.artifact.dir().display().to_string(),
+    };
+    let spec = StageSpec {
+        stage: STAGE.to_owned(),
+        format_version: FORMAT_VERSION,
+        params: serde_json::to_value(&params).expect("params serialise"),
+        inputs: vec![InputRef {
+            stage: tokenize::STAGE.to_owned(),
+            id: corpus.artifact.id().to_owned(),
+            path: input_path,
+        }],
+    };
+    let producer = Producer::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
+    let staging = match artifact::begin(output_root, spec, producer)? {
+        Begin::Complete(artifact) => {
+            let summary =
+                serde_json::from_value(artifact.manifest().metrics.clone()).map_err(|e| {
+                    TrainError::Param(format!(
+                        "artifact {} has malformed metrics ({e}); delete it and rerun",
+                        artifact.dir().display()
+                    ))
+                })?;
+            return Ok(TrainOutcome {
+                artifact,
+                skipped: true,
+                summary,
+            });
+        }
+        Begin::Staging(staging) => staging,
+    };
+    let resume_dir = checkpoint::resume_dir(output_root, staging.id());
+    if let Some(threads) = config.threads {
+        tch::set_num_threads(threads);
+    }
+
+    tch::manual_seed(params.seed as i64);
+    let mut vs = nn::VarStore::new(device);
+    let model = model::LstmLm::new(&vs.root(), &params.model)?;
+    let mut adam = Adam::new(&vs);
+    let best_path = staging.dir().join(BEST_FILE);
+    let train = Streams::new(&corpus.train.ids, params.batch_size, params.seq_len, device);
+    let valid_streams = Streams::new(&corpus.valid.ids, params.batch_size, params.seq_len, device);
+    let test_streams = Streams::new(&corpus.test.ids, params.batch_size, params.seq_len, device);
+    let valid = ValidSet {
+        streams: &valid_streams,
+        tokens: corpus.valid.ids.len() as u64,
+        characters: corpus.valid.characters,
+    };
+
+    let (mut state, hidden) = match &resume {
+        Some(ck) => {
+            model::load_into(&mut vs, &ck.dir.join(checkpoint::LAST_FILE))?;
+            adam.restore(&ck.optim, ck.adam_step)
+                .map_err(|message| TrainError::Resume {
+                    dir: ck.dir.clone(),
+                    message,
+                })?;
+            let best = ck.dir.join(BEST_FILE);
+            if best.is_file() {
+                std::fs::copy(&best, &best_path).map_err(|e| TrainError::io(&best_path, e))?;
+            }
+            let mut state = ck.state.clone();
+            state.params = params.clone();
+            (state, ck.hidden(device)?)
+        }
+        None => (
+            TrainState {
+                params: params.clone(),
+                step: 0,
+                epoch: 0,
+                cursor: 0,
+                tokens_seen: 0,
+                lr: params.lr,
+                best_valid: None,
+                bad_evals: 0,
+                last_eval_step: None,
+                train_loss_sum: 0.0,
+                train_loss_steps: 0,
+                history: Vec::new(),
+                elapsed_s: 0.0,
+            },
+            model.zero_state(params.batch_size),
+        ),
+    };
+    let start_tokens = state.tokens_seen;
+    let total_steps = params
+        .max_steps
+        .unwrap_or(u64::MAX)
+        .min(train.batches() * u64::from(params.epochs));
+    let mut progress = Progress::new(config.quiet, total_steps, state.step);
+    let started = Instant::now();
+    let mut learner = Learner {
+        model: &model,
+        vs: &vs,
+        adam: &mut adam,
+        hidden,
+    };
+    let reason = train_loop(
+        &mut learner,
+        &mut state,
+        &train,
+        &valid,
+        &best_path,
+        &mut progress,
+        should_stop,
+        started,
+    );
+    let train_seconds = started.elapsed().as_secs_f64();
+    let reason = match reason {
+        Err(TrainError::NonFinite {
+            step, epoch, loss, ..
+        }) => {
+            progress.finish();
+            let checkpoint = resume_dir.is_dir().then(|| resume_dir.clone());
+            return Err(TrainError::NonFinite {
+                step,
+                epoch,
+                loss,
+                checkpoint,
+            });
+        }
+        other => other?,
+    };
+    if reason == StopReason::Interrupted {
+        progress.finish();
+        let tmp = resume_dir.with_extension("tmp");
+        let _ = std::fs::remove_dir_all(&tmp);
+        checkpoint::write(
+            &tmp,
+            &vs,
+            learner.adam,
+            &learner.hidden,
+            &state,
+            Some(&best_path),
+        )?;
+        let _ = std::fs::remove_dir_all(&resume_dir);
+        std::fs::rename(&tmp, &resume_dir).map_err(|e| TrainError::io(&resume_dir, e))?;
+        return Err(TrainError::Interrupted {
+            step: state.step,
+            dir: resume_dir,
+        });
+    }
+    if state.last_eval_step != Some(state.step) {
+        validate(&learner, &mut state, &valid, &best_path, &progress)?;
+    }
+    let dir = staging.dir().to_path_buf();
+    checkpoint::write(&dir, &vs, learner.adam, &learner.hidden, &state, None)?;
+
+    let (_best_vs, best_model) = model::load(&best_path, &params.model, device)?;
+    // The best validation is the one the best weights were saved at (evaluation is exact).
+    let valid_eval = state
+        .history
+        .iter()
+        .filter(|r| r.split == "valid")
+        .min_by(|a, b| a.loss.total_cmp(&b.loss))
+        .map(|r| Evaluation {
+            loss: r.loss,
+            perplexity: r.perplexity.unwrap_or(r.loss.exp()),
+            bits_per_char: r.bits_per_char.unwrap_or(f64::NAN),
+        })
+        .expect("a validation ran before the end");
+    let test_eval = evaluate(
+        &best_model,
+        &test_streams,
+        corpus.test.ids.len() as u64,
+        corpus.test.characters,
+    );
+    progress.finish();
+    let mut history = state.history.clone();
+    history.push(Record {
+        split: "test".into(),
+        step: state.step,
+        epoch: state.epoch,
+        tokens_seen: state.tokens_seen,
+        loss: test_eval.loss,
+        perplexity: Some(test_eval.perplexity),
+        bits_per_char: Some(test_eval.bits_per_char),
+        lr: state.lr,
+        tokens_per_s: None,
+    });
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(|e| TrainError::io(&path, e))
+    };
+    let mut config_json = serde_json::to_string_pretty(&params.model).expect("config serialises");
+    config_json.push('\n');
+    write(CONFIG_FILE, config_json.as_bytes())?;
+    write(METRICS_FILE, to_jsonl(&history).as_bytes())?;
+    if let Err(e) = write_curve(&dir.join(CURVE_FILE), &history) {
+        eprintln!("warning: could not draw {CURVE_FILE}: {e}");
+        write(
+            CURVE_FILE,
+            format!("<svg xmlns=\"http://www.w3.org/2000/svg\"><text x=\"10\" y=\"20\">curve unavailable: {e}</text></svg>\n").as_bytes(),
+        )?;
+    }
+    let summary = TrainSummary {
+        parameters: params.model.parameter_count(),
+        steps: state.step,
+        epochs_completed: state.epoch,
+        tokens_seen: state.tokens_seen,
+        stop_reason: reason,
+        valid: valid_eval,
+        test: test_eval,
+        train_tokens_per_s: (state.tokens_seen - start_tokens) as f64 / train_seconds.max(1e-9),
+        device: format!("{device:?}"),
+    };
+    let artifact = staging.commit(serde_json::to_value(&summary).expect("summary serialises"))?;
+    let _ = std::fs::remove_dir_all(&resume_dir);
+    Ok(TrainOutcome {
+        artifact,
+        skipped: false,
+        summary,
+    })
+}
+
+/// The params a finished train artifact was made with.
+pub fn read_params(artifact: &Artifact) -> Result<TrainParams, TrainError> {
+    serde_json::from_value(artifact.manifest().params.clone()).map_err(|e| {
+        TrainError::Param(format!(
+            "artifact {} has malformed params: {e}",
+            artifact.dir().display()
+        ))
+    })
+}

@@ -1,0 +1,229 @@
+//! The training loop: B parallel streams, truncated back-propagation through time over T
+//! steps with the state carried and detached, cross-entropy, Adam with gradient-norm
+//! clipping; validation every epoch and every `eval_every` steps with learning-rate decay on
+//! plateau and early stopping; stops on epochs, max steps, time budget or a stop request.
+
+use crate::adam::Adam;
+use crate::checkpoint::TrainState;
+use crate::config::TrainParams;
+use crate::data::Streams;
+use crate::error::TrainError;
+use crate::evaluate::{Evaluation, evaluate};
+use crate::metrics::Record;
+use crate::progress::Progress;
+use model::{LstmLm, LstmState};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::time::Instant;
+use tch::nn;
+
+/// Why training ended.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    Epochs,
+    MaxSteps,
+    TimeBudget,
+    EarlyStop,
+    Interrupted,
+}
+
+/// The valid split and what bits per character need.
+pub struct ValidSet<'a> {
+    pub streams: &'a Streams,
+    pub tokens: u64,
+    pub characters: u64,
+}
+
+/// The model being trained and its optimizer.
+pub struct Learner<'a> {
+    pub model: &'a LstmLm,
+    pub vs: &'a nn::VarStore,
+    pub adam: &'a mut Adam,
+    pub hidden: LstmState,
+}
+
+/// Train records per epoch (at least one per step when epochs are shorter).
+const TRAIN_RECORDS_PER_EPOCH: u64 = 20;
+
+/// The seed of dropout for `step`: a resumed run draws the same masks without saving RNG state.
+fn step_seed(seed: u64, step: u64) -> i64 {
+    (seed.wrapping_mul(1_000_003).wrapping_add(step) & (i64::MAX as u64)) as i64
+}
+
+/// One optimizer step on a batch from `hidden`: forward, mean cross-entropy, backward,
+/// gradient-norm clipping, Adam. Returns the loss and the detached next state. A non-finite
+/// loss skips the update (the caller stops).
+pub fn train_step(
+    model: &LstmLm,
+    adam: &mut Adam,
+    inputs: &tch::Tensor,
+    targets: &tch::Tensor,
+    hidden: &LstmState,
+    lr: f64,
+    clip: f64,
+) -> (f64, LstmState) {
+    let (output, next) = model.hidden(inputs, hidden, true);
+    let loss = model.loss(&output, targets);
+    adam.zero_grad();
+    loss.backward();
+    let value = loss.double_value(&[]);
+    if value.is_finite() {
+        adam.clip_grad_norm(clip);
+        adam.update(lr);
+    }
+    (value, next.detach())
+}
+
+/// Runs validation, records it, keeps the best weights in `best_path`, decays the learning
+/// rate on a plateau.
+pub fn validate(
+    learner: &Learner,
+    state: &mut TrainState,
+    valid: &ValidSet,
+    best_path: &Path,
+    progress: &Progress,
+) -> Result<Evaluation, TrainError> {
+    let eval = evaluate(learner.model, valid.streams, valid.tokens, valid.characters);
+    state.history.push(Record {
+        split: "valid".into(),
+        step: state.step,
+        epoch: state.epoch,
+        tokens_seen: state.tokens_seen,
+        loss: eval.loss,
+        perplexity: Some(eval.perplexity),
+        bits_per_char: Some(eval.bits_per_char),
+        lr: state.lr,
+        tokens_per_s: None,
+    });
+    state.last_eval_step = Some(state.step);
+    let improved = state.best_valid.is_none_or(|best| eval.loss < best);
+    if improved {
+        state.best_valid = Some(eval.loss);
+        state.bad_evals = 0;
+        model::save(learner.vs, best_path)?;
+    } else {
+        state.bad_evals += 1;
+        state.lr *= state.params.lr_decay;
+    }
+    progress.println(&format!(
+        "valid  step {}  epoch {}  loss {:.4}  ppl {:.2}  bpc {:.4}{}",
+        state.step,
+        state.epoch,
+        eval.loss,
+        eval.perplexity,
+        eval.bits_per_char,
+        if improved {
+            "  (best)".to_owned()
+        } else {
+            format!("  (no improvement; lr now {:.3e})", state.lr)
+        }
+    ));
+    Ok(eval)
+}
+
+/// Trains until a stop condition; `should_stop(step)` is asked after every step (Ctrl-C).
+#[allow(clippy::too_many_arguments)]
+pub fn train_loop(
+    learner: &mut Learner,
+    state: &mut TrainState,
+    train: &Streams,
+    valid: &ValidSet,
+    best_path: &Path,
+    progress: &mut Progress,
+    should_stop: &dyn Fn(u64) -> bool,
+    started: Instant,
+) -> Result<StopReason, TrainError> {
+    let params: TrainParams = state.params.clone();
+    let batches = train.batches();
+    let record_every = (batches / TRAIN_RECORDS_PER_EPOCH).max(1);
+    let total_steps = params
+        .max_steps
+        .unwrap_or(u64::MAX)
+        .min(batches * u64::from(params.epochs));
+    let batch_size = train.inputs.size()[0];
+    let mut window = (Instant::now(), state.tokens_seen);
+    let elapsed = |state: &TrainState| state.elapsed_s + started.elapsed().as_secs_f64();
+    while state.epoch < params.epochs {
+        if state.cursor == 0 {
+            learner.hidden = learner.model.zero_state(batch_size);
+        }
+        while state.cursor < batches {
+            tch::manual_seed(step_seed(params.seed, state.step));
+            let (inputs, targets) = train.batch(state.cursor);
+            let (value, next) = train_step(
+                learner.model,
+                learner.adam,
+                &inputs,
+                &targets,
+                &learner.hidden,
+                state.lr,
+                params.clip,
+            );
+            if !value.is_finite() {
+                return Err(TrainError::NonFinite {
+                    step: state.step + 1,
+                    epoch: state.epoch,
+                    loss: value,
+                    checkpoint: None,
+                });
+            }
+            learner.hidden = next;
+            state.step += 1;
+            state.cursor += 1;
+            state.tokens_seen += targets.numel() as u64;
+            state.train_loss_sum += value;
+            state.train_loss_steps += 1;
+
+            let rate =
+                (state.tokens_seen - window.1) as f64 / window.0.elapsed().as_secs_f64().max(1e-9);
+            progress.step(state.step, total_steps, state.epoch, value, rate);
+            if state.step.is_multiple_of(record_every) || state.cursor == batches {
+                state.history.push(Record {
+                    split: "train".into(),
+                    step: state.step,
+                    epoch: state.epoch,
+                    tokens_seen: state.tokens_seen,
+                    loss: state.train_loss_sum / state.train_loss_steps as f64,
+                    perplexity: None,
+                    bits_per_char: None,
+                    lr: state.lr,
+                    tokens_per_s: Some(rate),
+                });
+                state.train_loss_sum = 0.0;
+                state.train_loss_steps = 0;
+                window = (Instant::now(), state.tokens_seen);
+            }
+            if params.eval_every > 0 && state.step.is_multiple_of(params.eval_every) {
+                validate(learner, state, valid, best_path, progress)?;
+            }
+            if state.cursor == batches {
+                if state.last_eval_step != Some(state.step) {
+                    validate(learner, state, valid, best_path, progress)?;
+                }
+                state.epoch += 1;
+                state.cursor = 0;
+            }
+            let stop = if state.bad_evals >= params.patience {
+                Some(StopReason::EarlyStop)
+            } else if params.max_steps.is_some_and(|m| state.step >= m) {
+                Some(StopReason::MaxSteps)
+            } else if params.time_budget_s.is_some_and(|b| elapsed(state) >= b) {
+                Some(StopReason::TimeBudget)
+            } else if should_stop(state.step) {
+                Some(StopReason::Interrupted)
+            } else {
+                None
+            };
+            if let Some(reason) = stop {
+                state.elapsed_s = elapsed(state);
+                return Ok(reason);
+            }
+            if state.cursor == 0 {
+                break;
+            }
+        }
+    }
+    state.elapsed_s = elapsed(state);
+    Ok(StopReason::Epochs)
+}

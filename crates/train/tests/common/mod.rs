@@ -1,0 +1,93 @@
+//! Fixtures shared by the train tests: tiny tokenize artifacts made by the real tokenize stage
+//! from generated clean artifacts, and tiny model configs.
+
+#![allow(dead_code)] // each test file uses a different subset
+
+use artifact::{Begin, Producer, StageSpec};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+/// libtorch's random generator is global to the process: tests that train hold this lock so
+/// that seeded runs are not disturbed by another test drawing numbers in parallel.
+pub fn torch_lock() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+use tokenize::{Level, Split, TokenizeConfig};
+use train::{Preset, TrainConfig};
+
+/// Commits a clean artifact under `root` with one document of `paragraphs`.
+pub fn clean_artifact(root: &Path, paragraphs: &[String]) -> PathBuf {
+    let text: String = paragraphs.iter().map(|p| format!("{p}\n")).collect();
+    let spec = StageSpec {
+        stage: "clean".into(),
+        format_version: 1,
+        params: json!({"fixture": text}),
+        inputs: vec![],
+    };
+    let producer = Producer {
+        crate_name: "clean".into(),
+        version: "0.0.0".into(),
+        git_rev: None,
+    };
+    let staging = match artifact::begin(root, spec, producer).unwrap() {
+        Begin::Staging(s) => s,
+        Begin::Complete(a) => return a.dir().to_path_buf(),
+    };
+    std::fs::create_dir(staging.dir().join("docs")).unwrap();
+    std::fs::write(staging.dir().join("docs/a.txt"), text).unwrap();
+    staging.commit(json!({})).unwrap().dir().to_path_buf()
+}
+
+/// A char-level tokenize artifact (60/20/20) of `paragraphs`, made by `tokenize::run`.
+pub fn tokenize_artifact(root: &Path, paragraphs: &[String]) -> PathBuf {
+    let clean = clean_artifact(root, paragraphs);
+    let config = TokenizeConfig {
+        level: Level::Char,
+        split: Split {
+            train: 60,
+            valid: 20,
+            test: 20,
+        },
+        ..TokenizeConfig::default()
+    };
+    let outcome = tokenize::run(&clean, Some(root), &config).unwrap();
+    outcome.artifact.dir().to_path_buf()
+}
+
+/// `n` copies of a short poem line: the next character is always predictable.
+pub fn periodic_corpus(n: usize) -> Vec<String> {
+    (0..n).map(|_| "春花秋月何时了".to_owned()).collect()
+}
+
+/// A model of a few hundred parameters, quick settings, no progress output.
+pub fn tiny_config() -> TrainConfig {
+    TrainConfig {
+        embed_dim: Some(4),
+        hidden_size: Some(8),
+        num_layers: Some(1),
+        dropout: Some(0.1),
+        batch_size: Some(2),
+        seq_len: Some(8),
+        epochs: Some(3),
+        lr: Some(0.02),
+        threads: Some(1),
+        device: "cpu".into(),
+        quiet: true,
+        ..TrainConfig::preset(Preset::Cpu)
+    }
+}
+
+/// Entries of `<root>/train/` (empty when it does not exist).
+pub fn train_entries(root: &Path) -> Vec<String> {
+    let mut names: Vec<String> = match std::fs::read_dir(root.join("train")) {
+        Ok(entries) => entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => vec![],
+    };
+    names.sort();
+    names
+}
