@@ -22,6 +22,10 @@ pub(crate) struct PipelineArgs {
     /// a folder of .txt files
     #[arg(long, default_value = "songci")]
     corpus: String,
+    /// Wall time the train stage may spend (the CPU preset stops cleanly and keeps its best
+    /// weights when it is spent), e.g. `10m`, `1h 30m`
+    #[arg(long, default_value = "10m")]
+    train_budget: String,
 }
 
 pub(crate) fn run(args: &PipelineArgs) -> Result<()> {
@@ -36,6 +40,8 @@ pub(crate) fn run(args: &PipelineArgs) -> Result<()> {
         "clean",
         "--package",
         "tokenize",
+        "--package",
+        "train",
     ]))?;
     let mut clean = Command::new(binary("jianghu-clean"));
     clean
@@ -50,13 +56,18 @@ pub(crate) fn run(args: &PipelineArgs) -> Result<()> {
         // long, and jieba's modern-Chinese dictionary segments them poorly.
         tokenize.args(["--level", "char"]);
     }
+    let mut train = Command::new(binary("jianghu-train"));
+    train
+        .arg("--input")
+        .arg(&root)
+        .args(["--preset", "cpu", "--time-budget", &args.train_budget]);
     let mut rows = Vec::new();
-    for (stage, mut command) in [("clean", clean), ("tokenize", tokenize)] {
+    for (stage, mut command) in [("clean", clean), ("tokenize", tokenize), ("train", train)] {
         rows.push(run_stage(&root, stage, &mut command)?);
     }
     print_summary(&root, &rows);
     bail!(
-        "stage `train` is not implemented yet: the pipeline stops after `tokenize`; the artifacts so far are under {}",
+        "stage `generate` is not implemented yet: the pipeline stops after `train`; the artifacts so far are under {}",
         root.display()
     )
 }

@@ -20,8 +20,11 @@ struct Args {
     config: TrainConfig,
 }
 
-fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+fn main() -> std::process::ExitCode {
+    artifact::exit_code(run(Args::parse()))
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
     train::install_ctrlc_handler().context("cannot install the Ctrl-C handler")?;
     let root = match &args.output {
         Some(root) => root.clone(),

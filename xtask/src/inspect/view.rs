@@ -21,17 +21,26 @@ pub(crate) fn for_stage(artifact: &Artifact) -> Result<Value> {
     }
 }
 
-/// One line of the figures that matter most for a stage, from its manifest metrics.
+/// One line of the figures that matter most for a stage, from its manifest metrics (keys may
+/// be dotted paths into nested objects).
 pub(crate) fn key_figures(stage: &str, metrics: &Value) -> String {
     let keys: &[&str] = match stage {
         "clean" => &["files", "chars_out", "paragraphs", "undecodable_bytes"],
         "tokenize" => &["vocab_size", "unk_rate"],
-        "train" => &["best_valid_bpc", "test_bpc", "epochs", "steps"],
+        "train" => &[
+            "valid.bits_per_char",
+            "test.bits_per_char",
+            "steps",
+            "train_tokens_per_s",
+        ],
         "generate" => &["samples", "distinct_2", "copy_rate"],
         _ => &[],
     };
     keys.iter()
-        .filter_map(|k| metrics.get(*k).map(|v| format!("{k}={}", short(v))))
+        .filter_map(|k| {
+            let value = k.split('.').try_fold(metrics, |v, part| v.get(part))?;
+            Some(format!("{k}={}", short(value)))
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
