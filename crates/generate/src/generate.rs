@@ -1,0 +1,170 @@
+//! Batched generation: the state is primed once on `<eos>` + prompt, then all samples advance
+//! together as one `[N, 1]` batch per step, each with its own [`Sampler`], until each one hits
+//! its length limit, its paragraph count or the stop string.
+
+use crate::error::GenerateError;
+use crate::sampler::Sampler;
+use model::{LstmLm, LstmState};
+use tch::{Device, Kind, Tensor};
+use tokenize::{EOS_ID, Vocab};
+
+/// When a sample ends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Generated tokens at most (the prompt does not count).
+    pub max_tokens: usize,
+    /// Stop after this many `<eos>` tokens.
+    pub paragraphs: Option<usize>,
+    /// Stop once the generated text contains this string (kept in the output).
+    pub stop: Option<String>,
+}
+
+/// One finished sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Generated {
+    /// The generated ids (the prompt excluded).
+    pub tokens: Vec<u32>,
+    /// The model's log-probability of each generated token (temperature 1, no penalties).
+    pub log_probs: Vec<f32>,
+}
+
+impl Generated {
+    pub fn mean_log_prob(&self) -> f64 {
+        if self.log_probs.is_empty() {
+            return 0.0;
+        }
+        self.log_probs.iter().map(|&l| l as f64).sum::<f64>() / self.log_probs.len() as f64
+    }
+}
+
+/// The device the model's weights live on.
+pub fn model_device(model: &LstmLm) -> Device {
+    model.zero_state(1).h.device()
+}
+
+/// Runs `<eos>` followed by `prompt` through the model; returns the state after it and the
+/// log-probabilities of the next token (`[1, V]`).
+pub fn prime(model: &LstmLm, prompt: &[u32]) -> (LstmState, Tensor) {
+    let _guard = tch::no_grad_guard();
+    let mut ids: Vec<i64> = vec![EOS_ID as i64];
+    ids.extend(prompt.iter().map(|&t| t as i64));
+    let input = Tensor::from_slice(&ids)
+        .view([1, -1])
+        .to_device(model_device(model));
+    let (hidden, state) = model.hidden(&input, &model.zero_state(1), false);
+    let last = hidden.select(1, -1);
+    (state, model.log_probs(&last))
+}
+
+/// One step for a batch: feeds `tokens` (one per row) and returns the new state and the
+/// log-probabilities `[B, V]`.
+pub fn step(model: &LstmLm, state: &LstmState, tokens: &[u32]) -> (LstmState, Tensor) {
+    let _guard = tch::no_grad_guard();
+    let ids: Vec<i64> = tokens.iter().map(|&t| t as i64).collect();
+    let input = Tensor::from_slice(&ids)
+        .view([-1, 1])
+        .to_device(model_device(model));
+    let (hidden, state) = model.hidden(&input, state, false);
+    (state, model.log_probs(&hidden.squeeze_dim(1)))
+}
+
+/// Copies `[B, V]` log-probabilities to the host as one row-major `Vec`.
+pub fn to_host(log_probs: &Tensor) -> Result<Vec<f32>, GenerateError> {
+    let flat = log_probs
+        .to_kind(Kind::Float)
+        .to_device(Device::Cpu)
+        .contiguous()
+        .view([-1]);
+    Ok(Vec::<f32>::try_from(&flat)?)
+}
+
+/// Repeats a batch-1 state `n` times along the batch dimension.
+pub fn repeat_state(state: &LstmState, n: i64) -> LstmState {
+    LstmState {
+        h: state.h.repeat([1, n, 1]),
+        c: state.c.repeat([1, n, 1]),
+    }
+}
+
+/// Generates one sample per sampler, all in one batch, continuing `prompt`.
+pub fn generate_batch(
+    model: &LstmLm,
+    vocab: &Vocab,
+    prompt: &[u32],
+    samplers: &mut [Sampler],
+    limits: &Limits,
+) -> Result<Vec<Generated>, GenerateError> {
+    generate_batch_streaming(model, vocab, prompt, samplers, limits, &mut |_, _| {})
+}
+
+/// [`generate_batch`], calling `on_token(sample, token)` for every token as it is produced.
+pub fn generate_batch_streaming(
+    model: &LstmLm,
+    vocab: &Vocab,
+    prompt: &[u32],
+    samplers: &mut [Sampler],
+    limits: &Limits,
+    on_token: &mut dyn FnMut(usize, u32),
+) -> Result<Vec<Generated>, GenerateError> {
+    let n = samplers.len();
+    let vocab_size = model.config().vocab_size as usize;
+    let mut out: Vec<Generated> = (0..n)
+        .map(|_| Generated {
+            tokens: vec![],
+            log_probs: vec![],
+        })
+        .collect();
+    if n == 0 || limits.max_tokens == 0 {
+        return Ok(out);
+    }
+    let (state, log_probs) = prime(model, prompt);
+    let mut state = repeat_state(&state, n as i64);
+    let mut log_probs = log_probs.repeat([n as i64, 1]);
+    let mut texts = vec![String::new(); n];
+    let mut eos_seen = vec![0usize; n];
+    let mut done = vec![false; n];
+    let mut history: Vec<Vec<u32>> = vec![prompt.to_vec(); n];
+    loop {
+        let host = to_host(&log_probs)?;
+        let mut next = vec![EOS_ID; n];
+        for i in 0..n {
+            if done[i] {
+                continue;
+            }
+            let row = &host[i * vocab_size..(i + 1) * vocab_size];
+            let token = samplers[i].sample(row, &history[i]);
+            next[i] = token;
+            on_token(i, token);
+            history[i].push(token);
+            out[i].tokens.push(token);
+            out[i].log_probs.push(row[token as usize]);
+            let before = texts[i].len();
+            if token == EOS_ID {
+                texts[i].push('\n');
+                eos_seen[i] += 1;
+            } else {
+                texts[i].push_str(vocab.token(token));
+            }
+            let stopped = limits
+                .stop
+                .as_deref()
+                .is_some_and(|s| contains_from(&texts[i], s, before));
+            done[i] = out[i].tokens.len() >= limits.max_tokens
+                || limits.paragraphs.is_some_and(|p| eos_seen[i] >= p)
+                || stopped;
+        }
+        if done.iter().all(|&d| d) {
+            return Ok(out);
+        }
+        (state, log_probs) = step(model, &state, &next);
+    }
+}
+
+/// Whether `text` contains `needle` in a match that ends after byte `before` (the new part).
+fn contains_from(text: &str, needle: &str, before: usize) -> bool {
+    let mut start = before.saturating_sub(needle.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    text[start..].contains(needle)
+}

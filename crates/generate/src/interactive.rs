@@ -1,0 +1,79 @@
+//! Continuations without an artifact: [`continue_prompt`] for one prompt, and the
+//! `--interactive` loop (a line in, the continuations out, until end of input).
+
+use crate::beam::beam_search;
+use crate::config::GenerateConfig;
+use crate::error::GenerateError;
+use crate::generate::generate_batch;
+use crate::prompt::encode_prompt;
+use crate::sampler::Sampler;
+use crate::source::TrainedModel;
+use std::io::{BufRead, Write};
+
+/// The texts (prompt + continuation) of `config.num_samples` samples for `prompt`, decoded as
+/// by the stage; `config.prompt` is ignored.
+pub fn continue_prompt(
+    trained: &TrainedModel,
+    config: &GenerateConfig,
+    prompt: &str,
+) -> Result<Vec<String>, GenerateError> {
+    config.validate()?;
+    let encoded = encode_prompt(&trained.tokenizer, prompt);
+    if !encoded.unknown.is_empty() {
+        eprintln!(
+            "warning: prompt words outside the vocabulary, split into characters ({} became <unk>): {}",
+            encoded.unk_count,
+            encoded.unknown.join(" ")
+        );
+    }
+    let limits = config.limits();
+    let generated = match config.beam {
+        Some(width) => beam_search(
+            &trained.model,
+            &encoded.ids,
+            width,
+            config.num_samples,
+            &config.sampling(),
+            &limits,
+        )?,
+        None => {
+            let mut samplers = (0..config.num_samples)
+                .map(|i| Sampler::new(config.sample_seed(i), config.sampling()))
+                .collect::<Result<Vec<_>, _>>()?;
+            generate_batch(
+                &trained.model,
+                trained.tokenizer.vocab(),
+                &encoded.ids,
+                &mut samplers,
+                &limits,
+            )?
+        }
+    };
+    Ok(generated
+        .iter()
+        .map(|g| format!("{prompt}{}", trained.tokenizer.decode(&g.tokens)))
+        .collect())
+}
+
+/// Reads prompts line by line from `input` and writes their continuations to `output`, each
+/// followed by a blank line, until end of input.
+pub fn interactive(
+    trained: &TrainedModel,
+    config: &GenerateConfig,
+    input: impl BufRead,
+    mut output: impl Write,
+) -> Result<(), GenerateError> {
+    let io = |e| GenerateError::io("<stdout>", e);
+    write!(output, "> ").map_err(io)?;
+    output.flush().map_err(io)?;
+    for line in input.lines() {
+        let line = line.map_err(|e| GenerateError::io("<stdin>", e))?;
+        for text in continue_prompt(trained, config, line.trim_end())? {
+            writeln!(output, "{}\n", text.trim_end_matches('\n')).map_err(io)?;
+        }
+        write!(output, "> ").map_err(io)?;
+        output.flush().map_err(io)?;
+    }
+    writeln!(output).map_err(io)?;
+    Ok(())
+}

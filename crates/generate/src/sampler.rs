@@ -1,0 +1,226 @@
+//! [`Sampler`]: picks the next token from a row of log-probabilities. It owns the decoding
+//! settings (temperature, top-k, top-p, repetition penalty, no-repeat n-gram) and its own
+//! random number generator, so every sample of a batch is reproducible on its own (candle's
+//! `LogitsProcessor` is the model).
+
+use crate::error::GenerateError;
+use serde::{Deserialize, Serialize};
+
+/// Decoding settings shared by every sample of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SamplingParams {
+    /// 0 means greedy (argmax).
+    pub temperature: f64,
+    pub top_k: Option<usize>,
+    pub top_p: Option<f64>,
+    /// Seen tokens get their log-probability multiplied by this (>= 1; 1 = off).
+    pub repetition_penalty: f64,
+    /// Forbid tokens that would repeat an n-gram of this size already in the history.
+    pub no_repeat_ngram: Option<usize>,
+}
+
+impl Default for SamplingParams {
+    fn default() -> Self {
+        SamplingParams {
+            temperature: 1.0,
+            top_k: None,
+            top_p: None,
+            repetition_penalty: 1.0,
+            no_repeat_ngram: None,
+        }
+    }
+}
+
+impl SamplingParams {
+    /// Greedy decoding without penalties.
+    pub fn greedy() -> Self {
+        SamplingParams {
+            temperature: 0.0,
+            ..Default::default()
+        }
+    }
+
+    /// Checks every setting; the messages name the flag.
+    pub fn validate(&self) -> Result<(), GenerateError> {
+        let bad = |m: String| Err(GenerateError::Param(m));
+        if !(self.temperature >= 0.0 && self.temperature.is_finite()) {
+            return bad(format!(
+                "--temperature {}: must be 0 (greedy) or positive",
+                self.temperature
+            ));
+        }
+        if self.top_k == Some(0) {
+            return bad("--top-k 0: keep at least one token (omit the flag to keep all)".into());
+        }
+        if let Some(p) = self.top_p
+            && !(p > 0.0 && p <= 1.0)
+        {
+            return bad(format!("--top-p {p}: must be in (0, 1]"));
+        }
+        if !(self.repetition_penalty >= 1.0 && self.repetition_penalty.is_finite()) {
+            return bad(format!(
+                "--repetition-penalty {}: must be at least 1 (1 = off)",
+                self.repetition_penalty
+            ));
+        }
+        if self.no_repeat_ngram == Some(0) {
+            return bad(
+                "--no-repeat-ngram 0: must be at least 1 (omit the flag to allow repeats)".into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// SplitMix64: a small, fast, seedable generator; the same seed gives the same stream on every
+/// platform.
+#[derive(Debug, Clone)]
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Picks tokens for one sequence. Build one per sample with its own seed.
+#[derive(Debug, Clone)]
+pub struct Sampler {
+    params: SamplingParams,
+    rng: SplitMix64,
+}
+
+impl Sampler {
+    pub fn new(seed: u64, params: SamplingParams) -> Result<Self, GenerateError> {
+        params.validate()?;
+        Ok(Sampler {
+            params,
+            rng: SplitMix64(seed),
+        })
+    }
+
+    pub fn params(&self) -> &SamplingParams {
+        &self.params
+    }
+
+    /// The next token given `log_probs` (one row, length V) and the tokens so far (`history`,
+    /// used by the repetition penalty and the n-gram ban).
+    pub fn sample(&mut self, log_probs: &[f32], history: &[u32]) -> u32 {
+        let scores = adjusted_scores(&self.params, log_probs, history);
+        if self.params.temperature == 0.0 {
+            return argmax(&scores);
+        }
+        let candidates = candidates(&self.params, &scores);
+        let total: f64 = candidates.iter().map(|c| c.1).sum();
+        let mut u = self.rng.next_f64() * total;
+        for &(id, p) in &candidates {
+            if u < p {
+                return id;
+            }
+            u -= p;
+        }
+        candidates.last().map_or(0, |c| c.0)
+    }
+}
+
+/// The scores after the repetition penalty and the n-gram ban (banned tokens get -inf).
+pub fn adjusted_scores(params: &SamplingParams, log_probs: &[f32], history: &[u32]) -> Vec<f32> {
+    let mut scores = log_probs.to_vec();
+    if params.repetition_penalty != 1.0 {
+        let penalty = params.repetition_penalty as f32;
+        let mut seen = vec![false; scores.len()];
+        for &t in history {
+            if let Some(s) = seen.get_mut(t as usize)
+                && !*s
+            {
+                *s = true;
+                let v = &mut scores[t as usize];
+                *v = if *v <= 0.0 {
+                    *v * penalty
+                } else {
+                    *v / penalty
+                };
+            }
+        }
+    }
+    if let Some(n) = params.no_repeat_ngram {
+        for t in banned_by_ngram(history, n) {
+            if let Some(s) = scores.get_mut(t as usize) {
+                *s = f32::NEG_INFINITY;
+            }
+        }
+    }
+    scores
+}
+
+/// Tokens that would complete an n-gram of size `n` that already occurs in `history`.
+pub fn banned_by_ngram(history: &[u32], n: usize) -> Vec<u32> {
+    if n == 0 || history.len() + 1 < n {
+        return vec![];
+    }
+    let prefix = &history[history.len() + 1 - n..];
+    history
+        .windows(n)
+        .filter(|w| &w[..n - 1] == prefix)
+        .map(|w| w[n - 1])
+        .collect()
+}
+
+/// The index of the largest score (the lowest index on ties).
+pub fn argmax(scores: &[f32]) -> u32 {
+    let mut best = 0;
+    for (i, &s) in scores.iter().enumerate() {
+        if s > scores[best] {
+            best = i;
+        }
+    }
+    best as u32
+}
+
+/// The tokens that may be drawn with their unnormalised probabilities, most likely first when
+/// top-k or top-p cut the list: `softmax(scores / temperature)` restricted to the `top_k` best,
+/// then to the smallest prefix whose mass reaches `top_p`.
+pub fn candidates(params: &SamplingParams, scores: &[f32]) -> Vec<(u32, f64)> {
+    let t = params.temperature.max(f64::MIN_POSITIVE);
+    let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+    let mut cands: Vec<(u32, f64)> = scores
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_finite())
+        .map(|(i, &s)| (i as u32, ((s as f64 - max) / t).exp()))
+        .collect();
+    if params.top_k.is_none() && params.top_p.is_none() {
+        return cands;
+    }
+    let by_prob = |a: &(u32, f64), b: &(u32, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    if let Some(k) = params.top_k
+        && k < cands.len()
+    {
+        cands.select_nth_unstable_by(k - 1, by_prob);
+        cands.truncate(k);
+    }
+    cands.sort_unstable_by(by_prob);
+    if let Some(p) = params.top_p {
+        let total: f64 = cands.iter().map(|c| c.1).sum();
+        let mut mass = 0.0;
+        let mut keep = cands.len();
+        for (i, c) in cands.iter().enumerate() {
+            mass += c.1 / total;
+            if mass >= p - 1e-6 {
+                keep = i + 1;
+                break;
+            }
+        }
+        cands.truncate(keep);
+    }
+    cands
+}

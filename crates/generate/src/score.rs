@@ -1,0 +1,142 @@
+//! Scoring text under a model: the text goes through the artifact's own clean rules and
+//! tokenizer, then the model's negative log-likelihood gives perplexity and bits per character,
+//! comparable across models with different tokenizations.
+
+use crate::error::GenerateError;
+use crate::source::TrainedModel;
+use artifact::Artifact;
+use model::LstmLm;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use tch::Tensor;
+use tokenize::{EOS_ID, UNK_ID};
+
+/// Tokens evaluated per forward pass (the state carries over between chunks).
+pub const SCORE_CHUNK: usize = 256;
+
+/// What [`score_path`] measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreReport {
+    pub files: Vec<PathBuf>,
+    pub paragraphs: usize,
+    /// Tokens scored, each paragraph's `<eos>` included.
+    pub tokens: usize,
+    /// Characters of the clean paragraphs (line breaks not counted).
+    pub chars: usize,
+    /// Mean negative log-likelihood per token, in nats.
+    pub mean_nll: f64,
+    pub perplexity: f64,
+    /// Total negative log-likelihood in bits over the characters.
+    pub bits_per_char: f64,
+    /// Fraction of tokens that are `<unk>`.
+    pub unk_rate: f64,
+}
+
+/// Total negative log-likelihood (nats) of `ids` after `<eos>`, in chunks of [`SCORE_CHUNK`].
+pub fn total_nll(model: &LstmLm, ids: &[u32]) -> f64 {
+    let _guard = tch::no_grad_guard();
+    let device = crate::generate::model_device(model);
+    let mut state = model.zero_state(1);
+    let mut previous = EOS_ID;
+    let mut total = 0.0;
+    for chunk in ids.chunks(SCORE_CHUNK) {
+        let mut inputs = vec![previous as i64];
+        inputs.extend(chunk[..chunk.len() - 1].iter().map(|&t| t as i64));
+        let targets: Vec<i64> = chunk.iter().map(|&t| t as i64).collect();
+        let inputs = Tensor::from_slice(&inputs).view([1, -1]).to_device(device);
+        let targets = Tensor::from_slice(&targets).view([1, -1]).to_device(device);
+        let (hidden, next) = model.hidden(&inputs, &state, false);
+        total += model.nll_sum(&hidden, &targets).double_value(&[]);
+        state = next;
+        previous = *chunk.last().expect("chunks are not empty");
+    }
+    total
+}
+
+/// The clean artifact a tokenize artifact was built from (its manifest's first input).
+fn lineage_clean(tokenize: &Artifact) -> Result<Artifact, GenerateError> {
+    let input = tokenize
+        .manifest()
+        .inputs
+        .iter()
+        .find(|i| i.stage == "clean")
+        .ok_or_else(|| GenerateError::BadModel {
+            dir: tokenize.dir().to_path_buf(),
+            message: "the tokenize manifest names no clean input".into(),
+        })?;
+    let root = crate::source::artifact_root(tokenize);
+    let named = Path::new(&input.path);
+    let dir = if named.is_absolute() {
+        named.to_path_buf()
+    } else {
+        root.join(named)
+    };
+    let dir = if dir.is_dir() {
+        dir
+    } else {
+        root.join("clean").join(&input.id)
+    };
+    Ok(Artifact::open(&dir, "clean", 1)?)
+}
+
+/// The files `path` names: the file itself, or the `.txt` files of a folder (sorted).
+fn score_files(path: &Path) -> Result<Vec<PathBuf>, GenerateError> {
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let entries = std::fs::read_dir(path).map_err(|e| GenerateError::io(path, e))?;
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(GenerateError::Param(format!(
+            "--score {}: the folder holds no .txt files",
+            path.display()
+        )));
+    }
+    Ok(files)
+}
+
+/// Cleans (with the clean artifact's rules), tokenizes and scores the file or folder `path`.
+pub fn score_path(trained: &TrainedModel, path: &Path) -> Result<ScoreReport, GenerateError> {
+    let clean = lineage_clean(&trained.tokenize)?;
+    let rules = clean::Rules::from_artifact(&clean).map_err(|e| GenerateError::BadModel {
+        dir: clean.dir().to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let files = score_files(path)?;
+    let mut text = String::new();
+    let (mut paragraphs, mut chars) = (0, 0);
+    for file in &files {
+        let bytes = std::fs::read(file).map_err(|e| GenerateError::io(file, e))?;
+        let doc = clean::clean_document(&bytes, &rules).map_err(|_| {
+            GenerateError::Param(format!("--score {}: not a text file", file.display()))
+        })?;
+        paragraphs += doc.cleaned.paragraphs.len();
+        chars += doc.cleaned.chars_out as usize;
+        text.push_str(&doc.cleaned.to_text());
+    }
+    let ids = trained.tokenizer.encode(&text);
+    if ids.is_empty() {
+        return Err(GenerateError::Param(format!(
+            "--score {}: no text is left after cleaning",
+            path.display()
+        )));
+    }
+    let nll = total_nll(&trained.model, &ids);
+    let tokens = ids.len();
+    let mean_nll = nll / tokens as f64;
+    Ok(ScoreReport {
+        files,
+        paragraphs,
+        tokens,
+        chars,
+        mean_nll,
+        perplexity: mean_nll.exp(),
+        bits_per_char: nll / std::f64::consts::LN_2 / chars.max(1) as f64,
+        unk_rate: ids.iter().filter(|&&t| t == UNK_ID).count() as f64 / tokens as f64,
+    })
+}

@@ -1,0 +1,151 @@
+//! Finding and loading what a train artifact holds: the model config and weights, and through
+//! the manifest's lineage the tokenize artifact (tokenizer and training text).
+
+use crate::error::GenerateError;
+use artifact::{Artifact, MANIFEST_FILE};
+use model::{LstmLm, ModelConfig};
+use std::path::{Path, PathBuf};
+use tch::{Device, nn};
+use tokenize::Tokenizer;
+
+/// Stage name and format version of the train artifacts this crate reads.
+pub const TRAIN_STAGE: &str = "train";
+pub const TRAIN_FORMAT_VERSION: u32 = 1;
+pub const CONFIG_FILE: &str = "config.json";
+pub const MODEL_FILE: &str = "model.safetensors";
+
+/// A loaded model with its tokenizer.
+pub struct TrainedModel {
+    pub train: Artifact,
+    pub tokenize: Artifact,
+    pub tokenizer: Tokenizer,
+    pub config: ModelConfig,
+    pub vs: nn::VarStore,
+    pub model: LstmLm,
+}
+
+/// Opens the train artifact `path` names: a train artifact directory, or an artifact root
+/// `artifacts/<corpus>` whose `train/latest` is used.
+pub fn open_train(path: &Path) -> Result<Artifact, GenerateError> {
+    if !path.exists() {
+        return Err(GenerateError::MissingModel(path.to_path_buf()));
+    }
+    Ok(
+        if !path.join(MANIFEST_FILE).is_file() && path.join(TRAIN_STAGE).is_dir() {
+            Artifact::latest(path, TRAIN_STAGE, TRAIN_FORMAT_VERSION)?
+        } else {
+            Artifact::open(path, TRAIN_STAGE, TRAIN_FORMAT_VERSION)?
+        },
+    )
+}
+
+/// The artifact root (`artifacts/<corpus>`) an artifact lies in.
+pub fn artifact_root(artifact: &Artifact) -> PathBuf {
+    artifact
+        .dir()
+        .parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// The tokenize artifact a train artifact was trained on (its manifest's first input).
+pub fn open_lineage_tokenize(train: &Artifact) -> Result<Artifact, GenerateError> {
+    let bad = |message: String| GenerateError::BadModel {
+        dir: train.dir().to_path_buf(),
+        message,
+    };
+    let input = train
+        .manifest()
+        .inputs
+        .iter()
+        .find(|i| i.stage == tokenize::STAGE)
+        .ok_or_else(|| bad("the manifest names no tokenize input; rerun `train`".into()))?;
+    let root = artifact_root(train);
+    let named = Path::new(&input.path);
+    let mut tried = vec![if named.is_absolute() {
+        named.to_path_buf()
+    } else {
+        root.join(named)
+    }];
+    tried.push(root.join(tokenize::STAGE).join(&input.id));
+    for dir in &tried {
+        if dir.join(MANIFEST_FILE).is_file() {
+            let artifact = Artifact::open(dir, tokenize::STAGE, tokenize::FORMAT_VERSION)?;
+            if artifact.id() != input.id {
+                return Err(bad(format!(
+                    "its tokenize input {} has id {}, the manifest names {}; rerun `train`",
+                    dir.display(),
+                    artifact.id(),
+                    input.id
+                )));
+            }
+            return Ok(artifact);
+        }
+    }
+    Err(bad(format!(
+        "its tokenize artifact {} (id {}) is missing or incomplete; rerun `tokenize`",
+        tried[0].display(),
+        input.id
+    )))
+}
+
+/// Reads `config.json` of a train artifact.
+pub fn read_model_config(train: &Artifact) -> Result<ModelConfig, GenerateError> {
+    let path = train.path(CONFIG_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| GenerateError::io(&path, e))?;
+    serde_json::from_str(&text).map_err(|e| GenerateError::BadModel {
+        dir: train.dir().to_path_buf(),
+        message: format!("{CONFIG_FILE}: {e}"),
+    })
+}
+
+/// Opens everything except the weights (cheap checks first): the artifacts, the tokenizer and
+/// the config, checking that the vocabulary size matches the model's.
+pub fn open_parts(
+    path: &Path,
+) -> Result<(Artifact, Artifact, Tokenizer, ModelConfig), GenerateError> {
+    let train = open_train(path)?;
+    let config = read_model_config(&train)?;
+    let tokenize = open_lineage_tokenize(&train)?;
+    let tokenizer = Tokenizer::load(&tokenize)?;
+    if tokenizer.vocab().len() as i64 != config.vocab_size {
+        return Err(GenerateError::BadModel {
+            dir: train.dir().to_path_buf(),
+            message: format!(
+                "the model has vocab size {}, its tokenizer {} has {} tokens; the artifacts do not belong together, rerun `train`",
+                config.vocab_size,
+                tokenize.dir().display(),
+                tokenizer.vocab().len()
+            ),
+        });
+    }
+    Ok((train, tokenize, tokenizer, config))
+}
+
+/// Loads the model of a train artifact on `device`.
+pub fn load_trained(path: &Path, device: Device) -> Result<TrainedModel, GenerateError> {
+    let (train, tokenize, tokenizer, config) = open_parts(path)?;
+    let (vs, model) = model::load(&train.path(MODEL_FILE), &config, device)?;
+    Ok(TrainedModel {
+        train,
+        tokenize,
+        tokenizer,
+        config,
+        vs,
+        model,
+    })
+}
+
+/// The training split as text: `train.u32` decoded, one paragraph (or name) per line.
+pub fn training_text(tokenize: &Artifact, tokenizer: &Tokenizer) -> Result<String, GenerateError> {
+    let ids = tokenize::read_u32_stream(&tokenize.path("train.u32"))?;
+    let size = tokenizer.vocab().len() as u32;
+    if let Some(bad) = ids.iter().find(|&&id| id >= size) {
+        return Err(GenerateError::BadModel {
+            dir: tokenize.dir().to_path_buf(),
+            message: format!("train.u32 holds id {bad}, the vocabulary has {size} tokens"),
+        });
+    }
+    Ok(tokenizer.decode(&ids))
+}

@@ -1,0 +1,145 @@
+//! Fixtures shared by the generate tests: a clean artifact, a char-level tokenize artifact
+//! built from it with `tokenize::run`, and a train artifact holding a tiny random model.
+
+#![allow(dead_code)] // each test file uses a different subset
+
+use artifact::{Begin, InputRef, Producer, StageSpec};
+use model::{LstmLm, ModelConfig};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use tch::{Device, nn};
+use tokenize::{Level, Split, TokenizeConfig, Tokenizer};
+
+/// Training names; their characters are the whole vocabulary (plus `<unk>` and `<eos>`).
+pub const NAMES: &str = "郭靖\n黄蓉\n郭蓉\n杨过\n";
+
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub root: PathBuf,
+    pub train_dir: PathBuf,
+    pub tokenizer: Tokenizer,
+}
+
+impl Fixture {
+    pub fn load(&self) -> generate::TrainedModel {
+        generate::load_trained(&self.train_dir, Device::Cpu).unwrap()
+    }
+}
+
+fn producer(name: &str) -> Producer {
+    Producer {
+        crate_name: name.into(),
+        version: "0.0.0".into(),
+        git_rev: None,
+    }
+}
+
+#[derive(clap::Parser)]
+struct Switches {
+    #[command(flatten)]
+    switches: clean::RuleSwitches,
+}
+
+/// Commits a clean artifact holding `docs/a.txt` = `text`, with the default clean params (so
+/// that `--score` finds the rules).
+pub fn clean_artifact(root: &Path, text: &str) -> PathBuf {
+    use clap::Parser;
+    let params = clean::CleanParams {
+        switches: Switches::parse_from(["clean"]).switches,
+        rules_sha256: None,
+    };
+    let spec = StageSpec {
+        stage: "clean".into(),
+        format_version: 1,
+        params: serde_json::to_value(params).unwrap(),
+        inputs: vec![],
+    };
+    let staging = match artifact::begin(root, spec, producer("clean")).unwrap() {
+        Begin::Staging(s) => s,
+        Begin::Complete(a) => return a.dir().to_path_buf(),
+    };
+    std::fs::create_dir(staging.dir().join("docs")).unwrap();
+    std::fs::write(staging.dir().join("docs/a.txt"), text).unwrap();
+    staging.commit(json!({})).unwrap().dir().to_path_buf()
+}
+
+/// Commits a train artifact under `root` for the tokenize artifact `tokenize_dir` holding a
+/// random model (`seed`) of `config`.
+pub fn train_artifact(
+    root: &Path,
+    tokenize_dir: &Path,
+    config: &ModelConfig,
+    seed: i64,
+) -> PathBuf {
+    let tokenize_id = tokenize_dir
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let spec = StageSpec {
+        stage: "train".into(),
+        format_version: 1,
+        params: json!({"model": config, "seed": seed}),
+        inputs: vec![InputRef {
+            stage: "tokenize".into(),
+            id: tokenize_id.clone(),
+            path: format!("tokenize/{tokenize_id}"),
+        }],
+    };
+    let staging = match artifact::begin(root, spec, producer("train")).unwrap() {
+        Begin::Staging(s) => s,
+        Begin::Complete(a) => return a.dir().to_path_buf(),
+    };
+    tch::manual_seed(seed);
+    let vs = nn::VarStore::new(Device::Cpu);
+    let _model = LstmLm::new(&vs.root(), config).unwrap();
+    model::save(&vs, &staging.dir().join("model.safetensors")).unwrap();
+    std::fs::write(
+        staging.dir().join("config.json"),
+        serde_json::to_string_pretty(config).unwrap(),
+    )
+    .unwrap();
+    staging.commit(json!({})).unwrap().dir().to_path_buf()
+}
+
+/// A char-level corpus of `text` (all of it in the train split) and a random model over its
+/// vocabulary with hidden size `hidden`.
+pub fn fixture_with(text: &str, seed: i64, hidden: i64) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("artifacts/names");
+    let clean = clean_artifact(&root, text);
+    let config = TokenizeConfig {
+        level: Level::Char,
+        split: Split {
+            train: 100,
+            valid: 0,
+            test: 0,
+        },
+        ..Default::default()
+    };
+    let tokenized = tokenize::run(&clean, Some(&root), &config).unwrap();
+    let tokenizer = tokenized.tokenizer().unwrap();
+    let mut model_config = ModelConfig::new(tokenizer.vocab().len() as i64, 8, hidden, 1);
+    model_config.dropout = 0.0;
+    let train_dir = train_artifact(&root, tokenized.artifact.dir(), &model_config, seed);
+    Fixture {
+        dir,
+        root,
+        train_dir,
+        tokenizer,
+    }
+}
+
+pub fn fixture() -> Fixture {
+    fixture_with(NAMES, 7, 16)
+}
+
+/// Log-probabilities `[T, V]` the model gives after each prefix of `<eos>` + `tokens`.
+pub fn full_log_probs(model: &LstmLm, tokens: &[u32]) -> Vec<Vec<f32>> {
+    let _guard = tch::no_grad_guard();
+    let mut ids = vec![tokenize::EOS_ID as i64];
+    ids.extend(tokens.iter().map(|&t| t as i64));
+    let input = tch::Tensor::from_slice(&ids).view([1, -1]);
+    let (lp, _) = model.forward(&input, &model.zero_state(1), false);
+    Vec::<Vec<f32>>::try_from(&lp.squeeze_dim(0)).unwrap()
+}

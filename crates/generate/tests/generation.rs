@@ -1,0 +1,264 @@
+//! Batched generation and beam search on tiny random models.
+
+mod common;
+
+use common::{fixture, fixture_with, full_log_probs};
+use generate::{Limits, Sampler, SamplingParams, beam_search, encode_prompt, generate_batch};
+use tokenize::{EOS_ID, UNK_ID};
+
+fn limits(max_tokens: usize) -> Limits {
+    Limits {
+        max_tokens,
+        paragraphs: None,
+        stop: None,
+    }
+}
+
+fn sampling(temperature: f64) -> SamplingParams {
+    SamplingParams {
+        temperature,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn greedy_equals_argmax_step_by_step() {
+    let f = fixture_with(common::NAMES, 11, 32);
+    let m = f.load();
+    let prompt = encode_prompt(&f.tokenizer, "郭").ids;
+    let mut samplers = vec![Sampler::new(0, SamplingParams::greedy()).unwrap()];
+    let out = generate_batch(
+        &m.model,
+        f.tokenizer.vocab(),
+        &prompt,
+        &mut samplers,
+        &limits(12),
+    )
+    .unwrap();
+    let tokens = &out[0].tokens;
+    assert_eq!(tokens.len(), 12);
+    let mut sequence = prompt.clone();
+    sequence.extend(tokens);
+    let lp = full_log_probs(&m.model, &sequence);
+    for (i, &t) in tokens.iter().enumerate() {
+        let row = &lp[prompt.len() + i];
+        let best = (0..row.len())
+            .max_by(|&a, &b| row[a].total_cmp(&row[b]))
+            .unwrap();
+        assert_eq!(t, best as u32, "step {i}");
+        assert!((out[0].log_probs[i] - row[best]).abs() < 1e-4);
+    }
+}
+
+#[test]
+fn batched_equals_one_by_one() {
+    let f = fixture();
+    let m = f.load();
+    let vocab = f.tokenizer.vocab();
+    let prompt = encode_prompt(&f.tokenizer, "黄").ids;
+    let params = SamplingParams {
+        temperature: 1.0,
+        top_k: Some(4),
+        ..Default::default()
+    };
+    let lim = Limits {
+        max_tokens: 10,
+        paragraphs: Some(2),
+        stop: None,
+    };
+    let seeds = [1u64, 2, 3, 4, 5, 6];
+    let mut batch: Vec<Sampler> = seeds
+        .iter()
+        .map(|&s| Sampler::new(s, params.clone()).unwrap())
+        .collect();
+    let batched = generate_batch(&m.model, vocab, &prompt, &mut batch, &lim).unwrap();
+    assert_eq!(batched.len(), seeds.len());
+    for (i, &seed) in seeds.iter().enumerate() {
+        let mut one = vec![Sampler::new(seed, params.clone()).unwrap()];
+        let single = generate_batch(&m.model, vocab, &prompt, &mut one, &lim).unwrap();
+        assert_eq!(single[0].tokens, batched[i].tokens, "sample {i}");
+        for (a, b) in single[0].log_probs.iter().zip(&batched[i].log_probs) {
+            assert!((a - b).abs() < 1e-4);
+        }
+    }
+    let distinct: std::collections::HashSet<_> = batched.iter().map(|g| &g.tokens).collect();
+    assert!(distinct.len() > 1, "different seeds give different samples");
+}
+
+#[test]
+fn length_limits_end_each_sample() {
+    let f = fixture();
+    let m = f.load();
+    let vocab = f.tokenizer.vocab();
+    let mut samplers: Vec<Sampler> = (0..20)
+        .map(|s| Sampler::new(s, sampling(1.0)).unwrap())
+        .collect();
+    let lim = Limits {
+        max_tokens: 30,
+        paragraphs: Some(2),
+        stop: None,
+    };
+    for g in generate_batch(&m.model, vocab, &[], &mut samplers, &lim).unwrap() {
+        let eos = g.tokens.iter().filter(|&&t| t == EOS_ID).count();
+        assert!(g.tokens.len() <= 30);
+        if g.tokens.len() < 30 {
+            assert_eq!(eos, 2, "{:?}", g.tokens);
+            assert_eq!(*g.tokens.last().unwrap(), EOS_ID);
+        } else {
+            assert!(eos <= 2);
+        }
+        assert!(eos < 2 || *g.tokens.last().unwrap() == EOS_ID);
+    }
+
+    let stop_id = vocab.id("蓉").unwrap();
+    let mut samplers: Vec<Sampler> = (0..20)
+        .map(|s| Sampler::new(s, sampling(1.0)).unwrap())
+        .collect();
+    let lim = Limits {
+        max_tokens: 40,
+        paragraphs: None,
+        stop: Some("蓉".into()),
+    };
+    let out = generate_batch(&m.model, vocab, &[], &mut samplers, &lim).unwrap();
+    let mut stopped = 0;
+    for g in &out {
+        let first = g.tokens.iter().position(|&t| t == stop_id);
+        match first {
+            Some(i) => {
+                assert_eq!(i + 1, g.tokens.len(), "ends right after the stop string");
+                stopped += 1;
+            }
+            None => assert_eq!(g.tokens.len(), 40),
+        }
+    }
+    assert!(stopped > 0);
+}
+
+#[test]
+fn prompt_outside_the_vocabulary_becomes_unk() {
+    let f = fixture();
+    let v = f.tokenizer.vocab();
+    let p = encode_prompt(&f.tokenizer, "郭靖X\n杨");
+    let expected = vec![
+        v.id("郭").unwrap(),
+        v.id("靖").unwrap(),
+        UNK_ID,
+        EOS_ID,
+        v.id("杨").unwrap(),
+    ];
+    assert_eq!(p.ids, expected);
+    assert_eq!(p.unknown, vec!["X".to_string()]);
+    assert_eq!(p.unk_count, 1);
+}
+
+#[test]
+fn detokenisation_joins_without_spaces_and_eos_is_a_newline() {
+    let f = fixture();
+    let v = f.tokenizer.vocab();
+    let ids: Vec<u32> = ["郭", "靖", "<eos>", "黄", "蓉"]
+        .iter()
+        .map(|t| v.id(t).unwrap())
+        .collect();
+    assert_eq!(f.tokenizer.decode(&ids), "郭靖\n黄蓉");
+}
+
+#[test]
+fn beam_of_width_one_is_greedy() {
+    let f = fixture_with(common::NAMES, 3, 32);
+    let m = f.load();
+    let prompt = encode_prompt(&f.tokenizer, "杨").ids;
+    let mut greedy = vec![Sampler::new(0, SamplingParams::greedy()).unwrap()];
+    let g = generate_batch(
+        &m.model,
+        f.tokenizer.vocab(),
+        &prompt,
+        &mut greedy,
+        &limits(8),
+    )
+    .unwrap();
+    let b = beam_search(
+        &m.model,
+        &prompt,
+        1,
+        1,
+        &SamplingParams::greedy(),
+        &limits(8),
+    )
+    .unwrap();
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0].tokens, g[0].tokens);
+}
+
+#[test]
+fn exhaustive_beam_finds_the_most_likely_sequence() {
+    let f = fixture_with(common::NAMES, 5, 16);
+    let m = f.load();
+    let v = f.tokenizer.vocab().len() as u32;
+    let len = 3;
+    let prompt = encode_prompt(&f.tokenizer, "郭").ids;
+    // enumerate every sequence of `len` tokens and score it with one forward pass each
+    let mut best = (f64::NEG_INFINITY, vec![]);
+    let total = v.pow(len as u32);
+    for code in 0..total {
+        let seq: Vec<u32> = (0..len).map(|i| code / v.pow(i as u32) % v).collect();
+        let mut full = prompt.clone();
+        full.extend(&seq);
+        let lp = full_log_probs(&m.model, &full);
+        let score: f64 = seq
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| lp[prompt.len() + i][t as usize] as f64)
+            .sum();
+        if score > best.0 {
+            best = (score, seq);
+        }
+    }
+    let b = beam_search(
+        &m.model,
+        &prompt,
+        total as usize,
+        1,
+        &SamplingParams::greedy(),
+        &limits(len),
+    )
+    .unwrap();
+    assert_eq!(b[0].tokens, best.1);
+    let beam_score: f64 = b[0].log_probs.iter().map(|&l| l as f64).sum();
+    assert!((beam_score - best.0).abs() < 1e-4);
+}
+
+#[test]
+fn no_repeat_ngram_holds_over_a_long_greedy_run() {
+    let f = fixture();
+    let m = f.load();
+    let params = SamplingParams {
+        no_repeat_ngram: Some(3),
+        ..SamplingParams::greedy()
+    };
+    let plain = generate_batch(
+        &m.model,
+        f.tokenizer.vocab(),
+        &[],
+        &mut [Sampler::new(0, SamplingParams::greedy()).unwrap()],
+        &limits(60),
+    )
+    .unwrap();
+    let repeats = |t: &[u32]| {
+        let mut seen = std::collections::HashSet::new();
+        t.windows(3).filter(|w| !seen.insert(w.to_vec())).count()
+    };
+    assert!(
+        repeats(&plain[0].tokens) > 0,
+        "greedy on a random model loops"
+    );
+    let banned = generate_batch(
+        &m.model,
+        f.tokenizer.vocab(),
+        &[],
+        &mut [Sampler::new(0, params).unwrap()],
+        &limits(60),
+    )
+    .unwrap();
+    assert_eq!(banned[0].tokens.len(), 60);
+    assert_eq!(repeats(&banned[0].tokens), 0, "{:?}", banned[0].tokens);
+}
