@@ -17,8 +17,8 @@ struct Args {
     #[arg(long, value_name = "PATH")]
     model: PathBuf,
 
-    /// Where the generate artifact goes (default: the artifact root of the model).
-    #[arg(long, value_name = "DIR")]
+    /// Artifact root the generate artifact goes under (default: the artifact root of the model).
+    #[arg(long = "output", value_name = "ROOT")]
     output_root: Option<PathBuf>,
 
     /// Score a text file (or the .txt files of a folder) instead of generating: clean it with
