@@ -155,25 +155,7 @@ impl GenerateConfig {
     }
 }
 
-/// Parses `--device`.
+/// Parses `--device` (see [`model::parse_device`]).
 pub fn parse_device(spec: &str) -> Result<tch::Device, GenerateError> {
-    let cuda = |n: usize| {
-        if !tch::Cuda::is_available() {
-            return Err(GenerateError::Param(format!(
-                "--device {spec}: CUDA is not available on this machine; use --device cpu or auto"
-            )));
-        }
-        Ok(tch::Device::Cuda(n))
-    };
-    match spec {
-        "auto" => Ok(tch::Device::cuda_if_available()),
-        "cpu" => Ok(tch::Device::Cpu),
-        "cuda" => cuda(0),
-        other => match other.strip_prefix("cuda:").and_then(|n| n.parse().ok()) {
-            Some(n) => cuda(n),
-            None => Err(GenerateError::Param(format!(
-                "--device {spec}: expected auto, cpu, cuda or cuda:N"
-            ))),
-        },
-    }
+    model::parse_device(spec).map_err(GenerateError::Param)
 }

@@ -8,6 +8,7 @@
 
 pub mod adaptive;
 pub mod config;
+pub mod device;
 pub mod error;
 pub mod lm;
 pub mod output;
@@ -15,6 +16,7 @@ pub mod weights;
 
 pub use adaptive::AdaptiveSoftmax;
 pub use config::{ModelConfig, OutputKind};
+pub use device::parse_device;
 pub use error::ModelError;
 pub use lm::{LstmLm, LstmState};
 pub use output::OutputLayer;

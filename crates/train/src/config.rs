@@ -291,31 +291,7 @@ impl TrainParams {
     }
 }
 
-/// Parses `auto`, `cpu`, `cuda` or `cuda:N`; fails when CUDA is asked for but absent.
+/// Parses `--device` (see [`model::parse_device`]).
 pub fn parse_device(spec: &str) -> Result<tch::Device, TrainError> {
-    let cuda = |n: usize| {
-        if !tch::Cuda::is_available() {
-            return Err(TrainError::Param(format!(
-                "--device {spec}: CUDA is not available on this machine (libtorch sees no GPU); use --device cpu or auto"
-            )));
-        }
-        let count = tch::Cuda::device_count() as usize;
-        if n >= count {
-            return Err(TrainError::Param(format!(
-                "--device {spec}: there are {count} CUDA devices (0..{count})"
-            )));
-        }
-        Ok(tch::Device::Cuda(n))
-    };
-    match spec {
-        "auto" => Ok(tch::Device::cuda_if_available()),
-        "cpu" => Ok(tch::Device::Cpu),
-        "cuda" => cuda(0),
-        other => match other.strip_prefix("cuda:").and_then(|n| n.parse().ok()) {
-            Some(n) => cuda(n),
-            None => Err(TrainError::Param(format!(
-                "--device {other}: expected auto, cpu, cuda or cuda:N"
-            ))),
-        },
-    }
+    model::parse_device(spec).map_err(TrainError::Param)
 }
