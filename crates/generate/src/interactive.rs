@@ -1,12 +1,10 @@
 //! Continuations without an artifact: [`continue_prompt`] for one prompt, and the
 //! `--interactive` loop (a line in, the continuations out, until end of input).
 
-use crate::beam::beam_search;
 use crate::config::GenerateConfig;
+use crate::continuation::continuations;
 use crate::error::GenerateError;
-use crate::generate::generate_batch;
 use crate::prompt::encode_prompt;
-use crate::sampler::Sampler;
 use crate::source::TrainedModel;
 use std::io::{BufRead, Write};
 
@@ -19,36 +17,8 @@ pub fn continue_prompt(
 ) -> Result<Vec<String>, GenerateError> {
     config.validate()?;
     let encoded = encode_prompt(&trained.tokenizer, prompt);
-    if !encoded.unknown.is_empty() {
-        eprintln!(
-            "warning: prompt words outside the vocabulary, split into characters ({} became <unk>): {}",
-            encoded.unk_count,
-            encoded.unknown.join(" ")
-        );
-    }
-    let limits = config.limits();
-    let generated = match config.beam {
-        Some(width) => beam_search(
-            &trained.model,
-            &encoded.ids,
-            width,
-            config.num_samples,
-            &config.sampling(),
-            &limits,
-        )?,
-        None => {
-            let mut samplers = (0..config.num_samples)
-                .map(|i| Sampler::new(config.sample_seed(i), config.sampling()))
-                .collect::<Result<Vec<_>, _>>()?;
-            generate_batch(
-                &trained.model,
-                trained.tokenizer.vocab(),
-                &encoded.ids,
-                &mut samplers,
-                &limits,
-            )?
-        }
-    };
+    let vocab = trained.tokenizer.vocab();
+    let generated = continuations(&trained.model, vocab, &encoded, config, &mut |_, _| {})?;
     Ok(generated
         .iter()
         .map(|g| format!("{prompt}{}", trained.tokenizer.decode(&g.tokens)))

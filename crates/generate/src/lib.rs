@@ -8,6 +8,7 @@
 
 pub mod beam;
 pub mod config;
+pub mod continuation;
 pub mod error;
 pub mod generate;
 pub mod interactive;
@@ -21,6 +22,7 @@ pub mod stage;
 
 pub use beam::beam_search;
 pub use config::{GenerateConfig, parse_device};
+pub use continuation::continuations;
 pub use error::GenerateError;
 pub use generate::{Generated, Limits, generate_batch, generate_batch_streaming};
 pub use interactive::{continue_prompt, interactive};

@@ -2,14 +2,13 @@
 //! `--num-samples` continuations of the prompt in one batch (or beam search), compute the
 //! quality metrics and write the generate artifact.
 
-use crate::beam::beam_search;
 use crate::config::{GenerateConfig, parse_device};
+use crate::continuation::continuations;
 use crate::error::GenerateError;
-use crate::generate::{Generated, generate_batch_streaming};
+use crate::generate::Generated;
 use crate::metrics::{WindowIndex, distinct_n, repeated_ngram_rate};
 use crate::names::{filter_names, name_of, training_names};
 use crate::prompt::encode_prompt;
-use crate::sampler::Sampler;
 use crate::source::{MODEL_FILE, artifact_root, open_parts, training_text};
 use crate::{FORMAT_VERSION, METRICS_FILE, SAMPLES_FILE, SAMPLES_JSONL_FILE, STAGE};
 use artifact::{Artifact, Begin, InputRef, Producer, StageSpec};
@@ -147,48 +146,18 @@ pub fn run_streaming(
 
     let (_vs, lm) = model::load(&train.path(MODEL_FILE), &model_config, device)?;
     let prompt = encode_prompt(&tokenizer, &config.prompt);
-    if !prompt.unknown.is_empty() {
-        eprintln!(
-            "warning: prompt words outside the vocabulary, split into characters ({} became <unk>): {}",
-            prompt.unk_count,
-            prompt.unknown.join(" ")
-        );
-    }
-    let limits = config.limits();
-    let generated: Vec<Generated> = match config.beam {
-        Some(width) => beam_search(
-            &lm,
-            &prompt.ids,
-            width,
-            config.num_samples,
-            &config.sampling(),
-            &limits,
-        )?,
-        None => {
-            let mut samplers = (0..config.num_samples)
-                .map(|i| Sampler::new(config.sample_seed(i), config.sampling()))
-                .collect::<Result<Vec<_>, _>>()?;
-            let vocab = tokenizer.vocab();
-            let mut on_token = |i: usize, t: u32| {
-                on_text(
-                    i,
-                    if t == tokenize::EOS_ID {
-                        "\n"
-                    } else {
-                        vocab.token(t)
-                    },
-                )
-            };
-            generate_batch_streaming(
-                &lm,
-                vocab,
-                &prompt.ids,
-                &mut samplers,
-                &limits,
-                &mut on_token,
-            )?
-        }
+    let vocab = tokenizer.vocab();
+    let mut on_token = |i: usize, t: u32| {
+        on_text(
+            i,
+            if t == tokenize::EOS_ID {
+                "\n"
+            } else {
+                vocab.token(t)
+            },
+        )
     };
+    let generated: Vec<Generated> = continuations(&lm, vocab, &prompt, config, &mut on_token)?;
     let continuations: Vec<String> = generated
         .iter()
         .map(|g| tokenizer.decode(&g.tokens))
