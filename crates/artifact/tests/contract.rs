@@ -129,9 +129,19 @@ fn interrupted_stage_leaves_nothing_readable() {
         Artifact::latest(root.path(), "tokenize", 3),
         Err(ArtifactError::NoLatest { .. })
     ));
+    // Debris of another, dead process (pid 4000000000 cannot exist on Linux).
+    let dead = staging_dir.with_file_name(format!(
+        ".staging-{}-4000000000",
+        spec(json!({"level": "char"})).id()
+    ));
+    std::fs::create_dir(&dead).unwrap();
+    std::fs::write(dead.join("train.u32"), [1u8, 0, 0, 0]).unwrap();
     // The next run of the same stage sweeps the debris and starts clean.
     let again = stage(root.path(), spec(json!({"level": "char"})));
-    assert!(!staging_dir.exists() || staging_dir == again.dir());
+    assert!(
+        !dead.exists(),
+        "a dead process's staging directory was not swept"
+    );
     assert!(std::fs::read_dir(again.dir()).unwrap().next().is_none());
     // Dropping a staging directory (error path, Ctrl-C handler) removes it.
     let dir = again.dir().to_path_buf();
