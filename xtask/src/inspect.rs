@@ -8,14 +8,12 @@
 
 pub(crate) mod view;
 
+use crate::pipeline::stage::Stage;
 use crate::project_root;
 use anyhow::{Context, Result, bail};
 use artifact::{Artifact, LATEST_FILE, Manifest};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-
-/// Stages in pipeline order; listings follow it.
-const STAGES: [&str; 4] = ["clean", "tokenize", "train", "generate"];
 
 /// Options of `cargo xtask inspect`.
 #[derive(Debug, clap::Args)]
@@ -29,6 +27,9 @@ pub(crate) struct InspectArgs {
     /// Print JSON instead of text
     #[arg(long)]
     json: bool,
+    /// The artifacts root (default: artifacts/ in the workspace)
+    #[arg(long, value_name = "DIR")]
+    artifacts: Option<PathBuf>,
 }
 
 /// One row of a listing.
@@ -45,7 +46,10 @@ pub(crate) struct Entry {
 }
 
 pub(crate) fn run(args: &InspectArgs) -> Result<()> {
-    let artifacts = project_root().join("artifacts");
+    let artifacts = args
+        .artifacts
+        .clone()
+        .unwrap_or_else(|| project_root().join("artifacts"));
     let one = args
         .target
         .as_deref()
@@ -141,9 +145,13 @@ pub(crate) fn list(
             continue;
         }
         let root = artifacts.join(&corpus_name);
-        let mut stages = subdirs(&root)?;
-        stages.sort_by_key(|s| STAGES.iter().position(|x| x == s).unwrap_or(STAGES.len()));
-        for stage_name in stages {
+        // Stage folders in pipeline order (`logs/` and anything else are not artifacts).
+        let mut stages: Vec<(Stage, String)> = subdirs(&root)?
+            .into_iter()
+            .filter_map(|name| Some((Stage::from_name(&name)?, name)))
+            .collect();
+        stages.sort();
+        for (_, stage_name) in stages {
             if stage.is_some_and(|s| s != stage_name) {
                 continue;
             }

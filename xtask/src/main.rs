@@ -6,11 +6,13 @@
 mod fetch_data;
 mod inspect;
 mod pipeline;
+mod report;
 mod setup;
 mod test;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use pipeline::stage::Stage;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -32,8 +34,20 @@ enum Task {
     FetchData(fetch_data::FetchArgs),
     /// Run the whole pipeline on a corpus: clean → tokenize → train → generate.
     Pipeline(pipeline::PipelineArgs),
+    /// Run the clean stage alone (`cargo xtask clean --help` lists its flags).
+    Clean(pipeline::single::StageCommandArgs),
+    /// Run the tokenize stage alone on the latest clean artifact of a corpus.
+    Tokenize(pipeline::single::StageCommandArgs),
+    /// Run the train stage alone on the latest tokenize artifact of a corpus.
+    Train(pipeline::single::StageCommandArgs),
+    /// Generate text with the latest train artifact of a corpus, e.g.
+    /// `cargo xtask generate --prompt 令狐冲 --top-p 0.9`.
+    Generate(pipeline::single::StageCommandArgs),
     /// List artifacts with their lineage, or show one artifact (`--verify` re-hashes outputs).
     Inspect(inspect::InspectArgs),
+    /// Write artifacts/<corpus>/report.html: lineage, stage figures, loss curve and samples of
+    /// the latest run, in one self-contained page.
+    Report(report::ReportArgs),
     /// Check formatting, run clippy with warnings denied, and run the whole test suite.
     Test,
 }
@@ -47,7 +61,12 @@ fn run(cli: Cli) -> Result<()> {
         Task::Setup => setup::run().map(drop),
         Task::FetchData(args) => fetch_data::run(&args),
         Task::Pipeline(args) => pipeline::run(&args),
+        Task::Clean(args) => pipeline::single::run(Stage::Clean, &args),
+        Task::Tokenize(args) => pipeline::single::run(Stage::Tokenize, &args),
+        Task::Train(args) => pipeline::single::run(Stage::Train, &args),
+        Task::Generate(args) => pipeline::single::run(Stage::Generate, &args),
         Task::Inspect(args) => inspect::run(&args),
+        Task::Report(args) => report::run(&args),
         Task::Test => test::run(),
     }
 }
@@ -58,6 +77,13 @@ fn project_root() -> PathBuf {
         .parent()
         .expect("xtask lives one level below the workspace root")
         .to_path_buf()
+}
+
+/// Cargo's target directory: `$CARGO_TARGET_DIR`, else `target/` in the workspace.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| project_root().join("target"))
 }
 
 /// `$JIANGHU_CACHE_DIR`, else the user's cache directory (XDG) joined with `jianghu`.

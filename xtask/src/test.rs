@@ -1,7 +1,9 @@
 //! `cargo xtask test`: what CI runs. Installs libtorch when missing, then formatting, clippy with
-//! warnings denied, and every test of the workspace.
+//! warnings denied, every test of the workspace, and the end-to-end pipeline test on the debug
+//! stage binaries (`xtask/tests/pipeline_e2e.rs`).
 
-use crate::{run_command, setup};
+use crate::pipeline::stage::{BIN_DIR_ENV, Stage};
+use crate::{run_command, setup, target_dir};
 use anyhow::Result;
 use std::process::Command;
 
@@ -17,5 +19,26 @@ pub(crate) fn run() -> Result<()> {
         "warnings",
     ]))?;
     run_command(Command::new("cargo").args(["test", "--workspace"]))?;
+    // The debug binaries share every compiled library with the tests above: only linking is
+    // left, where a release build would compile the workspace again.
+    let mut build = Command::new("cargo");
+    build.args(["build", "--bins"]);
+    for stage in Stage::ALL {
+        build.args(["--package", stage.name()]);
+    }
+    run_command(&mut build)?;
+    run_command(
+        Command::new("cargo")
+            .args([
+                "test",
+                "--package",
+                "xtask",
+                "--test",
+                "pipeline_e2e",
+                "--",
+                "--ignored",
+            ])
+            .env(BIN_DIR_ENV, target_dir().join("debug")),
+    )?;
     Ok(())
 }

@@ -26,7 +26,7 @@ pub use cli::exit_code;
 pub use error::ArtifactError;
 pub use hash::sha256_file;
 pub use manifest::{InputRef, MANIFEST_FILE, MANIFEST_SCHEMA, Manifest, OutputEntry, Producer};
-pub use stage::{Begin, StageSpec, Staging, begin};
+pub use stage::{Begin, FORCE_ENV, StageSpec, Staging, begin, rebuild};
 pub use store::{Artifact, LATEST_FILE};
 
 /// `Result` with this crate's error.

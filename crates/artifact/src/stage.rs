@@ -15,6 +15,18 @@ use std::time::Instant;
 /// Prefix of staging directories; they sit next to the artifacts of their stage.
 const STAGING_PREFIX: &str = ".staging-";
 
+/// Environment variable naming stages (comma-separated, or `all`) whose complete artifacts
+/// [`begin`] ignores, so they are made again; `cargo xtask pipeline --force` sets it. The old
+/// artifact stays readable until the new one is committed over it.
+pub const FORCE_ENV: &str = "JIANGHU_FORCE";
+
+/// Whether a `JIANGHU_FORCE` value names `stage`.
+fn force_names(list: &str, stage: &str) -> bool {
+    list.split(',')
+        .map(str::trim)
+        .any(|s| s == stage || s == "all")
+}
+
 /// Everything that determines a stage's output, and so its id.
 #[derive(Debug, Clone)]
 pub struct StageSpec {
@@ -53,18 +65,27 @@ pub enum Begin {
 
 /// Starts a stage under `root` (`artifacts/<corpus>`). Returns the complete artifact when one
 /// with the same id exists (and marks it `latest`), otherwise a fresh staging directory.
-/// Leftovers of interrupted runs of the same id are removed first.
+/// Leftovers of interrupted runs of the same id are removed first. A stage named in
+/// `JIANGHU_FORCE` is made again, as by [`rebuild`].
 pub fn begin(root: &Path, spec: StageSpec, producer: Producer) -> Result<Begin> {
+    let force = std::env::var(FORCE_ENV).is_ok_and(|list| force_names(&list, &spec.stage));
+    let final_dir = root.join(&spec.stage).join(spec.id());
+    if !force && final_dir.join(MANIFEST_FILE).is_file() {
+        let artifact = Artifact::open(&final_dir, &spec.stage, spec.format_version)?;
+        set_latest(&root.join(&spec.stage), artifact.id())?;
+        return Ok(Begin::Complete(artifact));
+    }
+    rebuild(root, spec, producer).map(Begin::Staging)
+}
+
+/// Starts a stage even when a complete artifact with its id exists: that one stays in place
+/// until the new one is committed over it.
+pub fn rebuild(root: &Path, spec: StageSpec, producer: Producer) -> Result<Staging> {
     let id = spec.id();
     let stage_dir = root.join(&spec.stage);
     let final_dir = stage_dir.join(&id);
-    if final_dir.join(MANIFEST_FILE).is_file() {
-        let artifact = Artifact::open(&final_dir, &spec.stage, spec.format_version)?;
-        set_latest(&stage_dir, &id)?;
-        return Ok(Begin::Complete(artifact));
-    }
     std::fs::create_dir_all(&stage_dir).map_err(|e| ArtifactError::io(&stage_dir, e))?;
-    if final_dir.exists() {
+    if final_dir.exists() && !final_dir.join(MANIFEST_FILE).is_file() {
         // A directory without a manifest is never read; it can only be debris.
         remove_dir(&final_dir)?;
     }
@@ -74,7 +95,7 @@ pub fn begin(root: &Path, spec: StageSpec, producer: Producer) -> Result<Begin> 
         remove_dir(&dir)?;
     }
     std::fs::create_dir(&dir).map_err(|e| ArtifactError::io(&dir, e))?;
-    Ok(Begin::Staging(Staging {
+    Ok(Staging {
         root: root.to_path_buf(),
         spec,
         id,
@@ -83,7 +104,7 @@ pub fn begin(root: &Path, spec: StageSpec, producer: Producer) -> Result<Begin> 
         final_dir,
         started: Instant::now(),
         committed: false,
-    }))
+    })
 }
 
 /// An artifact being written. Dropping it without [`Staging::commit`] deletes the directory;
@@ -219,4 +240,19 @@ pub(crate) fn list_files(dir: &Path) -> Result<Vec<String>> {
     walk(dir, dir, &mut out)?;
     out.sort();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::force_names;
+
+    #[test]
+    fn force_list_names_stages_or_all() {
+        assert!(force_names("train", "train"));
+        assert!(force_names("clean, train", "train"));
+        assert!(force_names("all", "generate"));
+        assert!(!force_names("train", "generate"));
+        assert!(!force_names("", "train"));
+        assert!(!force_names("trains", "train"));
+    }
 }

@@ -248,3 +248,26 @@ fn stage_may_not_write_its_own_manifest() {
     ));
     assert!(!dir.exists());
 }
+
+#[test]
+fn rebuild_replaces_a_complete_artifact_only_on_commit() {
+    let root = tempfile::tempdir().unwrap();
+    let first = committed(root.path());
+    let staging =
+        artifact::rebuild(root.path(), spec(json!({"level": "word"})), producer()).unwrap();
+    assert_eq!(staging.id(), first.id());
+    // Until the new one is committed, the old artifact is still complete and readable.
+    Artifact::open(first.dir(), "tokenize", 3)
+        .unwrap()
+        .verify()
+        .unwrap();
+    std::fs::write(staging.dir().join("train.u32"), [9u8, 0, 0, 0]).unwrap();
+    let second = staging.commit(json!({"tokens": 2})).unwrap();
+    assert_eq!(second.dir(), first.dir());
+    assert_eq!(
+        std::fs::read(second.path("train.u32")).unwrap(),
+        [9, 0, 0, 0]
+    );
+    assert_eq!(second.manifest().metrics, json!({"tokens": 2}));
+    second.verify().unwrap();
+}

@@ -1,5 +1,6 @@
 //! The stage's configuration: one switch per built-in rule and an optional user rules file.
-//! Its resolved form (switches plus the rules file's SHA-256) is the manifest's `params`.
+//! Every switch takes `--switch`, `--switch=true` or `--switch=false`, which is how the pipeline
+//! passes booleans from `pipeline.toml`. Its resolved form (switches plus the rules file's SHA-256) is the manifest's `params`.
 
 use clap::ArgAction;
 use serde::{Deserialize, Serialize};
@@ -10,28 +11,28 @@ use std::path::PathBuf;
 pub struct RuleSwitches {
     /// Remove site adverts: sentences that carry a URL or domain together with words such as
     /// 免费/下载/电子书/txt/小说/关注 (two adverts on one line count twice)
-    #[arg(long, default_value_t = true, action = ArgAction::Set, value_name = "BOOL")]
+    #[arg(long, default_value_t = true, action = ArgAction::Set, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub site_adverts: bool,
     /// Remove typist and e-library credits glued to paragraph ends, such as
     /// `----〖新语丝电子文库(www.xys.org)〗`
-    #[arg(long, default_value_t = true, action = ArgAction::Set, value_name = "BOOL")]
+    #[arg(long, default_value_t = true, action = ArgAction::Set, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub glued_credits: bool,
     /// Drop e-mail, Usenet and BBS header lines (`From: … Date: …`, `发信人: …`)
-    #[arg(long, default_value_t = true, action = ArgAction::Set, value_name = "BOOL")]
+    #[arg(long, default_value_t = true, action = ArgAction::Set, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub mail_headers: bool,
     /// Drop banner lines made only of repeated `=`, `-`, `*` (and their full-width forms)
-    #[arg(long, default_value_t = true, action = ArgAction::Set, value_name = "BOOL")]
+    #[arg(long, default_value_t = true, action = ArgAction::Set, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub banners: bool,
     /// Drop lines that are mostly U+FFFD, private-use characters, `□`, `?` or `牋`, and remove
     /// runs of two or more `牋` (mis-decoded indentation) inside lines
-    #[arg(long, default_value_t = true, action = ArgAction::Set, value_name = "BOOL")]
+    #[arg(long, default_value_t = true, action = ArgAction::Set, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub garbage_lines: bool,
     /// Drop chapter headings (`第一回　…`, `第一章　…`, `一　　…`, 楔子, 后记); kept by default
-    #[arg(long, default_value_t = false)]
+    #[arg(long, default_value_t = false, action = ArgAction::Set, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub drop_chapter_headings: bool,
     /// Drop tables of contents (a `目录` line followed by headings, or three or more headings in
     /// a row); kept by default
-    #[arg(long, default_value_t = false)]
+    #[arg(long, default_value_t = false, action = ArgAction::Set, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub drop_tables_of_contents: bool,
 }
 

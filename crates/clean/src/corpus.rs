@@ -66,6 +66,9 @@ pub fn scan(input: &Path) -> Result<Corpus, CleanError> {
     Ok(corpus)
 }
 
+/// The orchestrator's per-corpus parameter file (`cargo xtask pipeline`), not corpus text.
+const PIPELINE_FILE: &str = "pipeline.toml";
+
 fn walk(base: &Path, dir: &Path, corpus: &mut Corpus) -> Result<(), CleanError> {
     let read_err = |path: &Path| {
         let path = path.to_path_buf();
@@ -76,6 +79,12 @@ fn walk(base: &Path, dir: &Path, corpus: &mut Corpus) -> Result<(), CleanError> 
         let path = entry.path();
         let kind = entry.file_type().map_err(read_err(&path))?;
         let rel = relative(base, &path);
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') || (dir == base && name == PIPELINE_FILE) {
+            // Hidden files (such as fetch-data's stamp) and the orchestrator's parameter file
+            // are not part of the text.
+            continue;
+        }
         if kind.is_dir() {
             walk(base, &path, corpus)?;
         } else if kind.is_symlink() && path.is_dir() {

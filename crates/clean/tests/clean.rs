@@ -65,6 +65,9 @@ fn write_corpus(root: &Path) -> PathBuf {
     )
     .unwrap();
     std::fs::write(dir.join("README.md"), "# corpus\n").unwrap();
+    // Corpus metadata, not text: neither cleaned nor listed as skipped.
+    std::fs::write(dir.join("pipeline.toml"), "[train]\n").unwrap();
+    std::fs::write(dir.join(".fetched"), "").unwrap();
     dir
 }
 

@@ -3,6 +3,9 @@
 //! each stage documents (`report.json`, `vocab.json`, `stats.json`, the token streams) as plain
 //! JSON and bytes, so xtask needs none of the stage crates.
 
+mod generate;
+mod train;
+
 use anyhow::{Context, Result};
 use artifact::Artifact;
 use serde_json::{Value, json};
@@ -17,6 +20,8 @@ pub(crate) fn for_stage(artifact: &Artifact) -> Result<Value> {
     match artifact.manifest().stage.as_str() {
         "clean" => clean(artifact),
         "tokenize" => tokenize(artifact),
+        "train" => train::view(artifact),
+        "generate" => generate::view(artifact),
         _ => Ok(Value::Null),
     }
 }
@@ -210,6 +215,8 @@ pub(crate) fn print(stage: &str, view: &Value) {
                 view["sample"].as_str().unwrap_or("")
             );
         }
+        "train" => train::print(view),
+        "generate" => generate::print(view),
         _ => {}
     }
 }

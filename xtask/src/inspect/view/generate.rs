@@ -1,0 +1,56 @@
+//! The generate view: the samples and the quality figures of the run.
+
+use anyhow::{Context, Result};
+use artifact::Artifact;
+use serde_json::{Value, json};
+
+/// Samples shown in the text view (all of them are in `--json` and `samples.txt`).
+const SHOWN: usize = 10;
+
+pub(crate) fn view(artifact: &Artifact) -> Result<Value> {
+    let path = artifact.path("samples.jsonl");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let samples: Vec<Value> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("{} has a line that is not JSON", path.display()))?;
+    let params = samples.first().map_or(Value::Null, |s| s["params"].clone());
+    Ok(json!({
+        "params": params,
+        "metrics": artifact.manifest().metrics,
+        "samples": samples.iter().map(|s| json!({
+            "text": s["text"],
+            "tokens": s["token_count"],
+            "mean_log_prob": s["mean_log_prob"],
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+pub(crate) fn print(view: &Value) {
+    let m = &view["metrics"];
+    let f = |k: &str| m[k].as_f64().map_or("?".into(), |v| format!("{v:.3}"));
+    println!(
+        "  {} samples, {} tokens; distinct-1 {} distinct-2 {}, repeated 4-grams {}, copy rate {}, mean NLL {}",
+        m["samples"],
+        m["tokens"],
+        f("distinct_1"),
+        f("distinct_2"),
+        f("repeated_4gram_rate"),
+        f("copy_rate"),
+        f("mean_nll")
+    );
+    let samples = view["samples"].as_array().map_or(&[][..], Vec::as_slice);
+    for s in samples.iter().take(SHOWN) {
+        let text = s["text"].as_str().unwrap_or("").trim_end();
+        println!("  ─ {}", text.replace('\n', "\n    "));
+    }
+    if samples.len() > SHOWN {
+        println!(
+            "  … {} more (all in samples.txt, or --json)",
+            samples.len() - SHOWN
+        );
+    }
+}

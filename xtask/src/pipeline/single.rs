@@ -1,0 +1,193 @@
+//! `cargo xtask clean|tokenize|train|generate [OPTIONS] [STAGE FLAGS]`: one stage on its own,
+//! against the latest upstream artifact of a corpus, e.g.
+//! `cargo xtask generate --prompt 令狐冲 --top-p 0.9` or `cargo xtask train --set hidden_size=512`.
+//!
+//! The stage's table in the corpus's `pipeline.toml` applies, then `--set KEY=VALUE`, then the
+//! stage flags given here, which win over both. Options of our own are read here; everything
+//! else is passed to the stage binary untouched (so its `--help` is the reference).
+
+use super::corpus::Corpus;
+use super::params::{Override, PipelineFile};
+use super::print_summary;
+use super::stage::{Stage, let_stages_handle_ctrl_c, run_stage, stage_binaries};
+use crate::setup;
+use anyhow::{Context, Result, bail};
+use std::collections::BTreeSet;
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// The raw arguments after `cargo xtask <stage>`; parsed here because most belong to the stage.
+#[derive(Debug, clap::Args)]
+#[command(disable_help_flag = true)]
+pub(crate) struct StageCommandArgs {
+    #[arg(num_args = 0.., allow_hyphen_values = true, trailing_var_arg = true)]
+    args: Vec<String>,
+}
+
+/// What the orchestrator takes out of the arguments for itself.
+#[derive(Debug, Default, PartialEq)]
+struct OwnOptions {
+    corpus: Option<String>,
+    artifacts: Option<PathBuf>,
+    overrides: Vec<String>,
+    force: bool,
+    help: bool,
+    /// The rest, for the stage binary.
+    stage_flags: Vec<String>,
+}
+
+const USAGE: &str = "\
+Options of the orchestrator (every other flag goes to the stage binary, listed below):
+      --corpus NAME|PATH   corpus whose pipeline.toml and artifacts to use [default: songci]
+      --set KEY=VALUE      override one parameter of this stage's pipeline.toml table
+      --force              make the artifact again even if one with these parameters exists
+      --artifacts DIR      artifacts root [default: artifacts/ in the workspace]";
+
+pub(crate) fn run(stage: Stage, args: &StageCommandArgs) -> Result<()> {
+    let own = split_own_options(&args.args)?;
+    if own.help {
+        println!(
+            "cargo xtask {}: run the {} stage alone.\n\n{USAGE}\n",
+            stage.name(),
+            stage.name()
+        );
+    } else {
+        setup::run()?;
+    }
+    let bin_dir = stage_binaries(&[stage])?;
+    if own.help {
+        let binary = bin_dir.join(format!("jianghu-{}", stage.name()));
+        let status = std::process::Command::new(&binary)
+            .arg("--help")
+            .status()
+            .with_context(|| format!("cannot run {}", binary.display()))?;
+        std::process::exit(status.code().unwrap_or(1));
+    }
+    let corpus = Corpus::resolve(
+        own.corpus.as_deref().unwrap_or("songci"),
+        own.artifacts.as_deref(),
+    )?;
+    let overrides = own
+        .overrides
+        .iter()
+        .map(|o| Override::parse(o, Some(stage)))
+        .collect::<Result<Vec<_>>>()?;
+    if let Some(other) = overrides.iter().find(|o| o.stage != stage) {
+        bail!(
+            "`--set {}.{}` sets another stage; `cargo xtask {}` runs only {}",
+            other.stage.name(),
+            other.key,
+            stage.name(),
+            stage.name()
+        );
+    }
+    let params = PipelineFile::load(&corpus.data_dir)?.resolve(None, &overrides)?;
+    let given = flag_names(&own.stage_flags);
+    let mut stage_args: Vec<OsString> = Vec::new();
+    if !given
+        .iter()
+        .any(|f| ["input", "model", "output"].contains(&f.as_str()))
+    {
+        stage_args.extend(stage.io_args(&corpus));
+    }
+    stage_args.extend(
+        params
+            .flags(stage)
+            .into_iter()
+            .filter(|f| !given.contains(&flag_name(f)))
+            .map(Into::into),
+    );
+    stage_args.extend(own.stage_flags.iter().map(Into::into));
+    let_stages_handle_ctrl_c();
+    let row = run_stage(&bin_dir, &corpus, stage, &stage_args, own.force)?;
+    print_summary(&corpus, &[row]);
+    Ok(())
+}
+
+fn split_own_options(args: &[String]) -> Result<OwnOptions> {
+    let mut own = OwnOptions::default();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_owned())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = |flag: &str| {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .with_context(|| format!("{flag} needs a value"))
+        };
+        match name {
+            "--corpus" => own.corpus = Some(value("--corpus")?),
+            "--artifacts" => own.artifacts = Some(value("--artifacts")?.into()),
+            "--set" => own.overrides.push(value("--set")?),
+            "--force" => own.force = true,
+            "--help" | "-h" => own.help = true,
+            _ => own.stage_flags.push(arg.clone()),
+        }
+    }
+    Ok(own)
+}
+
+/// `--top-p=0.9` → `top_p`: the key a flag sets, as written in pipeline.toml.
+fn flag_name(flag: &str) -> String {
+    let name = flag.trim_start_matches('-');
+    name.split('=').next().unwrap_or(name).replace('-', "_")
+}
+
+fn flag_names(flags: &[String]) -> BTreeSet<String> {
+    flags
+        .iter()
+        .filter(|f| f.starts_with("--"))
+        .map(|f| flag_name(f))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn own_options_are_taken_and_the_rest_goes_to_the_stage() {
+        let own = split_own_options(&strings(&[
+            "--prompt",
+            "令狐冲",
+            "--corpus=jinyong",
+            "--top-p",
+            "0.9",
+            "--set",
+            "top_k=40",
+            "--force",
+        ]))
+        .unwrap();
+        assert_eq!(own.corpus.as_deref(), Some("jinyong"));
+        assert_eq!(own.overrides, ["top_k=40"]);
+        assert!(own.force && !own.help);
+        assert_eq!(own.stage_flags, ["--prompt", "令狐冲", "--top-p", "0.9"]);
+        let err = split_own_options(&strings(&["--set"]))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "--set needs a value");
+    }
+
+    #[test]
+    fn flags_given_by_hand_are_recognised_by_their_key() {
+        let names = flag_names(&strings(&[
+            "--top-p",
+            "0.9",
+            "--num-samples=3",
+            "-x",
+            "令狐冲",
+        ]));
+        assert_eq!(
+            names,
+            BTreeSet::from(["top_p".to_string(), "num_samples".to_string()])
+        );
+        assert_eq!(flag_name("--time-budget=8m"), "time_budget");
+    }
+}

@@ -1,0 +1,271 @@
+//! The four stages end to end through `cargo xtask pipeline`, on a tiny generated corpus:
+//! artifacts exist and verify, a second run skips every stage, a changed generate parameter
+//! reruns only generate, `inspect --json` reports the lineage, and a killed stage leaves nothing
+//! that a later run accepts as complete.
+//!
+//! It needs the stage binaries, so it is ignored by a plain `cargo test`: `cargo xtask test`
+//! builds them and runs it with `JIANGHU_BIN_DIR` pointing at them.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const PIPELINE_TOML: &str = r#"
+[tokenize]
+level = "char"
+[train]
+preset = "cpu"
+embed_dim = 16
+hidden_size = 32
+num_layers = 1
+batch_size = 4
+seq_len = 8
+max_steps = 12
+eval_every = 6
+[generate]
+num_samples = 2
+max_tokens = 12
+"#;
+
+/// A learnable little corpus: 300 lines cycling through a few phrases.
+fn write_corpus(dir: &Path) {
+    let phrases = [
+        "明月几时有",
+        "把酒问青天",
+        "不知天上宫阙",
+        "今夕是何年",
+        "我欲乘风归去",
+    ];
+    let text: String = (0..300)
+        .map(|i| {
+            format!(
+                "{}，{}。\n",
+                phrases[i % phrases.len()],
+                phrases[(i * 3 + 1) % phrases.len()]
+            )
+        })
+        .collect();
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("ci.txt"), text).unwrap();
+    std::fs::write(dir.join("pipeline.toml"), PIPELINE_TOML).unwrap();
+}
+
+struct Fixture {
+    _tmp: tempfile::TempDir,
+    corpus: PathBuf,
+    artifacts: PathBuf,
+    bin_dir: String,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let bin_dir = std::env::var("JIANGHU_BIN_DIR").expect(
+            "JIANGHU_BIN_DIR names the stage binaries; run this through `cargo xtask test`",
+        );
+        let tmp = tempfile::tempdir().unwrap();
+        let corpus = tmp.path().join("tiny");
+        write_corpus(&corpus);
+        Fixture {
+            artifacts: tmp.path().join("artifacts"),
+            corpus,
+            bin_dir,
+            _tmp: tmp,
+        }
+    }
+
+    fn xtask(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+        cmd.args(args)
+            .arg("--artifacts")
+            .arg(&self.artifacts)
+            .env("JIANGHU_BIN_DIR", &self.bin_dir);
+        cmd
+    }
+
+    fn pipeline(&self, extra: &[&str]) -> Output {
+        let mut args = vec!["pipeline", "--corpus", self.corpus.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let out = self.xtask(&args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "pipeline failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    fn inspect_json(&self, target: &str) -> Value {
+        let out = self.xtask(&["inspect", target, "--json"]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
+/// `(stage, artifact id, ran)` from the summary table at the end of a run.
+fn summary(out: &Output) -> Vec<(String, String, bool)> {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout
+        .lines()
+        .skip_while(|line| !line.starts_with("stage "))
+        .filter_map(|line| {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            match cols.as_slice() {
+                [stage, id, ran, ..]
+                    if ["clean", "tokenize", "train", "generate"].contains(stage)
+                        && (*ran == "ran" || *ran == "skipped") =>
+                {
+                    Some((stage.to_string(), id.to_string(), *ran == "ran"))
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+fn ran(rows: &[(String, String, bool)]) -> Vec<&str> {
+    rows.iter().filter(|r| r.2).map(|r| r.0.as_str()).collect()
+}
+
+#[test]
+#[ignore = "needs the stage binaries: run through `cargo xtask test`"]
+fn four_stages_skip_rerun_lineage_and_a_killed_stage() {
+    let fx = Fixture::new();
+
+    let first = summary(&fx.pipeline(&[]));
+    assert_eq!(ran(&first), ["clean", "tokenize", "train", "generate"]);
+    let verify = fx.xtask(&["inspect", "tiny", "--verify"]).output().unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+
+    // Lineage: each artifact names the one before it as its input.
+    let listing = fx.inspect_json("tiny");
+    let entries = listing["artifacts"]
+        .as_array()
+        .expect("a listing has artifacts");
+    let id_of = |stage: &str| first.iter().find(|r| r.0 == stage).unwrap().1.clone();
+    for (stage, upstream) in [
+        ("tokenize", "clean"),
+        ("train", "tokenize"),
+        ("generate", "train"),
+    ] {
+        let entry = entries
+            .iter()
+            .find(|e| e["stage"] == stage && e["id"] == id_of(stage).as_str())
+            .unwrap_or_else(|| panic!("no {stage} entry in {listing}"));
+        assert_eq!(entry["inputs"][0]["stage"], upstream, "{entry}");
+        assert_eq!(
+            entry["inputs"][0]["id"],
+            id_of(upstream).as_str(),
+            "{entry}"
+        );
+        assert_eq!(entry["latest"], true);
+    }
+
+    let second = fx.pipeline(&[]);
+    assert_eq!(ran(&summary(&second)), Vec::<&str>::new());
+    assert_eq!(
+        summary(&second).iter().map(|r| &r.1).collect::<Vec<_>>(),
+        first.iter().map(|r| &r.1).collect::<Vec<_>>()
+    );
+
+    let third = summary(&fx.pipeline(&["--set", "generate.num_samples=3"]));
+    assert_eq!(ran(&third), ["generate"]);
+    let samples = fx.inspect_json("tiny/generate/latest");
+    assert_eq!(samples["view"]["samples"].as_array().unwrap().len(), 3);
+
+    // Kill the train stage outright while it writes: its staging directory names its pid.
+    let corpus = fx.corpus.to_str().unwrap();
+    let slow = [
+        "train",
+        "--corpus",
+        corpus,
+        "--set",
+        "max_steps=1000000",
+        "--set",
+        "time_budget=15s",
+    ];
+    let mut child = fx
+        .xtask(&slow)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let train_dir = fx.artifacts.join("tiny/train");
+    let started = Instant::now();
+    let pid = loop {
+        let staging = std::fs::read_dir(&train_dir)
+            .unwrap()
+            .flatten()
+            .find_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.starts_with(".staging-")
+                    .then(|| name.rsplit('-').next().unwrap().to_owned())
+            });
+        if let Some(pid) = staging {
+            break pid;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "train never started staging"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        Command::new("kill")
+            .args(["-KILL", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = child.wait().unwrap();
+    assert!(
+        !status.success(),
+        "the orchestrator must report the killed stage"
+    );
+    let trains: Vec<Value> = fx.inspect_json("tiny/train")["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["complete"] == true)
+        .cloned()
+        .collect();
+    assert_eq!(
+        trains.len(),
+        1,
+        "only the first run's train artifact is complete: {trains:?}"
+    );
+    assert_eq!(trains[0]["id"], id_of("train").as_str());
+    assert_eq!(trains[0]["latest"], true);
+
+    // The same command again trains (nothing of the killed run counts as done) and finishes.
+    let out = fx.xtask(&slow).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rerun = summary(&out);
+    assert_eq!(ran(&rerun), ["train"]);
+    assert_ne!(rerun[0].1, id_of("train"));
+    let hidden: Vec<String> = std::fs::read_dir(&train_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".staging-"))
+        .collect();
+    assert_eq!(
+        hidden,
+        Vec::<String>::new(),
+        "the killed run's staging directory was not swept"
+    );
+}
