@@ -1,7 +1,7 @@
 //! The four stages end to end through `cargo xtask pipeline`, on a tiny generated corpus:
 //! artifacts exist and verify, a second run skips every stage, a changed generate parameter
-//! reruns only generate, `inspect --json` reports the lineage, and a killed stage leaves nothing
-//! that a later run accepts as complete.
+//! reruns only generate, `inspect --json` reports the lineage, `report` writes the page, and a
+//! killed stage leaves nothing that a later run accepts as complete.
 //!
 //! It needs the stage binaries, so it is ignored by a plain `cargo test`: `cargo xtask test`
 //! builds them and runs it with `JIANGHU_BIN_DIR` pointing at them.
@@ -168,6 +168,36 @@ fn four_stages_skip_rerun_lineage_and_a_killed_stage() {
             "{entry}"
         );
         assert_eq!(entry["latest"], true);
+    }
+
+    // The report page carries the lineage, the loss curve and every sample.
+    let report = fx.xtask(&["report", "tiny"]).output().unwrap();
+    assert!(
+        report.status.success(),
+        "{}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+    let html = std::fs::read_to_string(fx.artifacts.join("tiny/report.html")).unwrap();
+    for (stage, id, _) in &first {
+        assert!(
+            html.contains(&format!("<b>{stage}</b> <code>{id}</code>")),
+            "{stage} {id} missing"
+        );
+    }
+    assert!(html.contains("<svg"), "the loss curve is not inlined");
+    let samples = fx.inspect_json("tiny/generate/latest");
+    for sample in samples["view"]["samples"].as_array().unwrap() {
+        let text = sample["text"].as_str().unwrap().trim_end();
+        // The page escapes markup such as `<unk>`.
+        let text = text
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        let text = text.replace('\n', "<br>");
+        assert!(
+            html.contains(&text),
+            "sample {text:?} missing from the report"
+        );
     }
 
     let second = fx.pipeline(&[]);

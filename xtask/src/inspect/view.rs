@@ -64,6 +64,18 @@ fn read_json(artifact: &Artifact, rel: &str) -> Result<Value> {
     serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))
 }
 
+/// A JSON-lines file of the artifact, one value per non-empty line.
+fn read_jsonl(artifact: &Artifact, rel: &str) -> Result<Vec<Value>> {
+    let path = artifact.path(rel);
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("{} has a line that is not JSON", path.display()))
+}
+
 fn clip(text: &str) -> String {
     let mut out: String = text.chars().take(SAMPLE_CHARS).collect();
     if text.chars().count() > SAMPLE_CHARS {

@@ -1,6 +1,7 @@
 //! The generate view: the samples and the quality figures of the run.
 
-use anyhow::{Context, Result};
+use super::read_jsonl;
+use anyhow::Result;
 use artifact::Artifact;
 use serde_json::{Value, json};
 
@@ -8,15 +9,7 @@ use serde_json::{Value, json};
 const SHOWN: usize = 10;
 
 pub(crate) fn view(artifact: &Artifact) -> Result<Value> {
-    let path = artifact.path("samples.jsonl");
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let samples: Vec<Value> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(serde_json::from_str)
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("{} has a line that is not JSON", path.display()))?;
+    let samples = read_jsonl(artifact, "samples.jsonl")?;
     let params = samples.first().map_or(Value::Null, |s| s["params"].clone());
     Ok(json!({
         "params": params,

@@ -1,8 +1,8 @@
 //! The train view: the final figures, the best validation, and the loss curve as a terminal
 //! sparkline (the full curve is the artifact's `curve.svg`).
 
-use super::read_json;
-use anyhow::{Context, Result};
+use super::{read_json, read_jsonl};
+use anyhow::Result;
 use artifact::Artifact;
 use serde_json::{Value, json};
 
@@ -12,15 +12,7 @@ const SPARK_WIDTH: usize = 48;
 
 pub(crate) fn view(artifact: &Artifact) -> Result<Value> {
     let metrics = &artifact.manifest().metrics;
-    let path = artifact.path("metrics.jsonl");
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let records: Vec<Value> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(serde_json::from_str)
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("{} has a line that is not JSON", path.display()))?;
+    let records = read_jsonl(artifact, "metrics.jsonl")?;
     let losses = |split: &str| -> Vec<f64> {
         records
             .iter()
