@@ -53,7 +53,14 @@ enum Task {
 }
 
 fn main() -> std::process::ExitCode {
-    artifact::exit_code(run(Cli::parse()))
+    let result = run(Cli::parse());
+    if let Err(e) = &result
+        && e.downcast_ref::<pipeline::stage::Interrupted>().is_some()
+    {
+        eprintln!("error: {e:#}");
+        return std::process::ExitCode::from(130);
+    }
+    artifact::exit_code(result)
 }
 
 fn run(cli: Cli) -> Result<()> {

@@ -88,6 +88,28 @@ pub(crate) fn stage_binaries(stages: &[Stage]) -> Result<PathBuf> {
     Ok(target_dir().join("release"))
 }
 
+/// A stage stopped by Ctrl-C (it exits with 130 after saving what it can); the orchestrator
+/// exits with 130 too.
+#[derive(Debug)]
+pub(crate) struct Interrupted(pub(crate) Stage);
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "stage `{}` was interrupted; nothing unfinished was kept as an artifact (run the same command again to go on{})",
+            self.0.name(),
+            if self.0 == Stage::Train {
+                ": training resumes from its checkpoint"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
 /// What one stage run left: the artifact now `latest`, and whether it was made or reused.
 #[derive(Debug)]
 pub(crate) struct StageRun {
@@ -131,15 +153,7 @@ pub(crate) fn run_stage(
     })?;
     let seconds = started.elapsed().as_secs_f64();
     if status.code() == Some(130) {
-        bail!(
-            "stage `{}` was interrupted; what it finished is kept (run the same command again to go on{})",
-            stage.name(),
-            if stage == Stage::Train {
-                ": training resumes from its checkpoint"
-            } else {
-                ""
-            }
-        );
+        return Err(Interrupted(stage).into());
     }
     if !status.success() {
         bail!(
