@@ -3,6 +3,7 @@
 
 use crate::error::GenerateError;
 use crate::generate::Limits;
+use crate::mode::{Mode, NOVEL_WITH_NO_NAMES};
 use crate::sampler::SamplingParams;
 use serde::{Deserialize, Serialize};
 
@@ -61,15 +62,24 @@ pub struct GenerateConfig {
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
 
-    /// Names mode: every sample is one name, ending at the first `<eos>`.
-    #[arg(long)]
+    /// Names mode: every sample is one name, ending at the first `<eos>`. On without this flag
+    /// when the model is char-level and its training text is a name list (at most 6 characters
+    /// per line on average).
+    #[arg(long, conflicts_with = "no_names")]
     pub names: bool,
 
-    /// With --names: drop names that occur in the training data.
+    /// Text mode even when the training text is a name list.
+    #[arg(long)]
+    #[serde(default)]
+    pub no_names: bool,
+
+    /// In names mode: drop names that occur in the training data, and generate more until
+    /// --num-samples names are kept (at most 10 times as many are generated).
     #[arg(long)]
     pub novel: bool,
 
-    /// With --names: drop duplicate names.
+    /// In names mode: drop duplicate names, and generate more until --num-samples names are
+    /// kept (at most 10 times as many are generated).
     #[arg(long)]
     pub unique: bool,
 
@@ -94,6 +104,7 @@ impl Default for GenerateConfig {
             num_samples: 5,
             seed: 42,
             names: false,
+            no_names: false,
             novel: false,
             unique: false,
             device: "auto".into(),
@@ -112,16 +123,20 @@ impl GenerateConfig {
         }
     }
 
-    /// The length limits; names mode ends every sample at its first `<eos>`.
-    pub fn limits(&self) -> Limits {
+    /// The length limits in `mode`; names mode ends every sample at its first `<eos>`.
+    pub fn limits(&self, mode: Mode) -> Limits {
         Limits {
             max_tokens: self.max_tokens,
-            paragraphs: if self.names { Some(1) } else { self.paragraphs },
+            paragraphs: match mode {
+                Mode::Names => Some(1),
+                Mode::Text => self.paragraphs,
+            },
             stop: self.stop.clone(),
         }
     }
 
-    /// Checks every parameter that does not need the file system.
+    /// Checks every parameter that does not need the file system (whether `--novel`/`--unique`
+    /// apply depends on the training text: see [`crate::mode::ModeChoice::choose`]).
     pub fn validate(&self) -> Result<(), GenerateError> {
         let bad = |m: &str| Err(GenerateError::Param(m.into()));
         self.sampling().validate()?;
@@ -140,8 +155,8 @@ impl GenerateConfig {
         if self.num_samples == 0 {
             return bad("--num-samples 0: generate at least one sample");
         }
-        if (self.novel || self.unique) && !self.names {
-            return bad("--novel and --unique filter names: add --names");
+        if (self.novel || self.unique) && self.no_names {
+            return bad(NOVEL_WITH_NO_NAMES);
         }
         parse_device(&self.device)?;
         Ok(())

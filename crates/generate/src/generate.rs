@@ -61,11 +61,9 @@ pub fn prime(model: &LstmLm, prompt: &[u32]) -> (LstmState, Tensor) {
 pub fn step(model: &LstmLm, state: &LstmState, tokens: &[u32]) -> (LstmState, Tensor) {
     let _guard = tch::no_grad_guard();
     let ids: Vec<i64> = tokens.iter().map(|&t| t as i64).collect();
-    let input = Tensor::from_slice(&ids)
-        .view([-1, 1])
-        .to_device(model_device(model));
-    let (hidden, state) = model.hidden(&input, state, false);
-    (state, model.log_probs(&hidden.squeeze_dim(1)))
+    let input = Tensor::from_slice(&ids).to_device(model_device(model));
+    let (hidden, state) = model.step(&input, state);
+    (state, model.log_probs(&hidden))
 }
 
 /// Copies `[B, V]` log-probabilities to the host as one row-major `Vec`.

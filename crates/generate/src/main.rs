@@ -75,8 +75,9 @@ fn run() -> anyhow::Result<()> {
         generate::interactive(&trained, &args.config, stdin.lock(), std::io::stdout())?;
         return Ok(());
     }
-    // On a terminal the first sample appears token by token; the others follow when done.
-    let stream = std::io::stdout().is_terminal() && !args.config.names;
+    // On a terminal the first sample appears token by token (text mode only: the stage does not
+    // stream names); the others follow when done.
+    let stream = std::io::stdout().is_terminal();
     let mut streamed = false;
     let mut on_text = |i: usize, text: &str| {
         if stream && i == 0 {
@@ -98,13 +99,14 @@ fn run() -> anyhow::Result<()> {
     if streamed {
         println!("\n");
     }
+    let s = &outcome.summary;
+    let names = s.mode == generate::Mode::Names;
     for sample in outcome.samples.iter().skip(usize::from(streamed)) {
         println!("{}", sample.text.trim_end_matches('\n'));
-        if !args.config.names {
+        if !names {
             println!();
         }
     }
-    let s = &outcome.summary;
     eprintln!(
         "{} {}: {} samples ({} generated, {} tokens)",
         if outcome.skipped {
@@ -121,10 +123,19 @@ fn run() -> anyhow::Result<()> {
         "distinct-1 {:.3}  distinct-2 {:.3}  repeated 4-grams {:.3}  copy rate {:.3}  mean nll {:.3}",
         s.distinct_1, s.distinct_2, s.repeated_4gram_rate, s.copy_rate, s.mean_nll
     );
-    if args.config.names {
+    if names {
         eprintln!(
-            "dropped: {} empty, {} in the training data, {} duplicates",
-            s.dropped_empty, s.dropped_known, s.dropped_duplicate
+            "names: {} kept of {} requested; dropped {} empty, {} in the training data, {} duplicates{}",
+            s.samples,
+            s.requested,
+            s.dropped_empty,
+            s.dropped_known,
+            s.dropped_duplicate,
+            if s.cap_reached {
+                " (stopped at the cap of generated names)"
+            } else {
+                ""
+            }
         );
     }
     Ok(())

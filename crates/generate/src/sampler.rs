@@ -201,26 +201,53 @@ pub fn candidates(params: &SamplingParams, scores: &[f32]) -> Vec<(u32, f64)> {
     if params.top_k.is_none() && params.top_p.is_none() {
         return cands;
     }
-    let by_prob = |a: &(u32, f64), b: &(u32, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
     if let Some(k) = params.top_k
         && k < cands.len()
     {
-        cands.select_nth_unstable_by(k - 1, by_prob);
+        cands.select_nth_unstable_by(k - 1, by_probability);
         cands.truncate(k);
     }
-    cands.sort_unstable_by(by_prob);
-    if let Some(p) = params.top_p {
-        let total: f64 = cands.iter().map(|c| c.1).sum();
+    let keep = match params.top_p {
+        Some(p) => nucleus_len(&mut cands, p),
+        None => cands.len(),
+    };
+    cands[..keep].sort_unstable_by(by_probability);
+    cands.truncate(keep);
+    cands
+}
+
+/// Most likely first, the lower id first on ties: a total order, so that selecting the best
+/// n and sorting them gives the same prefix as sorting everything.
+fn by_probability(a: &(u32, f64), b: &(u32, f64)) -> std::cmp::Ordering {
+    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+}
+
+/// The first candidates a nucleus search sorts; doubled until the nucleus fits.
+const NUCLEUS_PROBE: usize = 64;
+
+/// The length of the smallest most-likely-first prefix of `cands` whose share of their total
+/// mass reaches `p`, leaving that prefix (in some order) at the front. The nucleus is usually a
+/// small part of a large vocabulary, so only a growing best prefix is selected and sorted
+/// instead of the whole list.
+fn nucleus_len(cands: &mut [(u32, f64)], p: f64) -> usize {
+    let total: f64 = cands.iter().map(|c| c.1).sum();
+    let mut probe = NUCLEUS_PROBE.min(cands.len());
+    loop {
+        if probe < cands.len() {
+            cands.select_nth_unstable_by(probe - 1, by_probability);
+        }
+        let best = &mut cands[..probe];
+        best.sort_unstable_by(by_probability);
         let mut mass = 0.0;
-        let mut keep = cands.len();
-        for (i, c) in cands.iter().enumerate() {
+        for (i, c) in best.iter().enumerate() {
             mass += c.1 / total;
             if mass >= p - 1e-6 {
-                keep = i + 1;
-                break;
+                return i + 1;
             }
         }
-        cands.truncate(keep);
+        if probe == cands.len() {
+            return probe;
+        }
+        probe = (probe * 2).min(cands.len());
     }
-    cands
 }

@@ -1,13 +1,15 @@
-//! The generate stage: load a train artifact (and its tokenizer through the lineage), decode
-//! `--num-samples` continuations of the prompt in one batch (or beam search), compute the
-//! quality metrics and write the generate artifact.
+//! The generate stage: load a train artifact (and its tokenizer through the lineage), choose
+//! text or names mode, decode `--num-samples` continuations of the prompt in one batch (or beam
+//! search; in names mode topped up until enough names pass the filters), compute the quality
+//! metrics and write the generate artifact.
 
 use crate::config::{GenerateConfig, parse_device};
 use crate::continuation::continuations;
 use crate::error::GenerateError;
 use crate::generate::Generated;
 use crate::metrics::{WindowIndex, distinct_n, repeated_ngram_rate};
-use crate::names::{filter_names, name_of, training_names};
+use crate::mode::{Mode, ModeChoice, TrainingShape};
+use crate::names::{generate_names, training_names};
 use crate::prompt::encode_prompt;
 use crate::source::{MODEL_FILE, artifact_root, open_parts, training_text};
 use crate::{FORMAT_VERSION, METRICS_FILE, SAMPLES_FILE, SAMPLES_JSONL_FILE, STAGE};
@@ -18,9 +20,18 @@ use std::path::{Path, PathBuf};
 /// The run's figures: the manifest's `metrics` and `metrics.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GenerateSummary {
-    /// Samples written (after name filtering).
+    /// Text or names: what every sample is.
+    pub mode: Mode,
+    /// The mode was chosen from the training text (neither `--names` nor `--no-names`).
+    pub mode_automatic: bool,
+    /// The training split as the automatic choice saw it.
+    pub training_shape: TrainingShape,
+    /// `--num-samples`.
+    pub requested: usize,
+    /// Samples written (after name filtering; fewer than requested only when `cap_reached`).
     pub samples: usize,
-    /// Samples generated (before name filtering).
+    /// Samples generated (names mode: dropped ones and top-ups included). The figures below
+    /// cover all of them.
     pub generated: usize,
     /// Generated tokens over all samples.
     pub tokens: usize,
@@ -31,9 +42,15 @@ pub struct GenerateSummary {
     pub copy_rate: f64,
     /// Mean negative log-likelihood per generated token under the model (nats).
     pub mean_nll: f64,
+    /// Names mode: empty names dropped.
     pub dropped_empty: usize,
+    /// Names mode, `--novel`: names of the training data dropped.
     pub dropped_known: usize,
+    /// Names mode, `--unique`: repeated names dropped.
     pub dropped_duplicate: usize,
+    /// Names mode: fewer names than requested were kept, because `TOP_UP_FACTOR` times the
+    /// request were generated (or beam search, which cannot replace dropped names, ran out).
+    pub cap_reached: bool,
     /// Prompt words outside the vocabulary.
     pub prompt_unknown_words: Vec<String>,
 }
@@ -44,6 +61,8 @@ pub struct SampleRecord {
     pub index: usize,
     pub seed: u64,
     pub prompt: String,
+    /// Text or names (the run's effective mode).
+    pub mode: Mode,
     /// The prompt followed by the generated text (in names mode: the name).
     pub text: String,
     /// The generated ids (the prompt excluded).
@@ -100,7 +119,7 @@ pub fn run(
 }
 
 /// [`run`], calling `on_text(sample, text)` with the text of every token as it is sampled
-/// (`<eos>` as a newline; not called for beam search or a skipped run).
+/// (`<eos>` as a newline; text mode only, not called for beam search or a skipped run).
 pub fn run_streaming(
     model: &Path,
     output_root: Option<&Path>,
@@ -110,6 +129,10 @@ pub fn run_streaming(
     config.validate()?;
     let device = parse_device(&config.device)?;
     let (train, tokenize_artifact, tokenizer, model_config) = open_parts(model)?;
+    let choice = ModeChoice::choose(config, TrainingShape::read(&tokenize_artifact, &tokenizer)?)?;
+    if let Some(line) = choice.announcement() {
+        eprintln!("{line}");
+    }
     let root: PathBuf = output_root
         .map(Path::to_path_buf)
         .unwrap_or_else(|| artifact_root(&train));
@@ -146,32 +169,15 @@ pub fn run_streaming(
 
     let (_vs, lm) = model::load(&train.path(MODEL_FILE), &model_config, device)?;
     let prompt = encode_prompt(&tokenizer, &config.prompt);
-    let vocab = tokenizer.vocab();
-    let mut on_token = |i: usize, t: u32| {
-        on_text(
-            i,
-            if t == tokenize::EOS_ID {
-                "\n"
-            } else {
-                vocab.token(t)
-            },
-        )
-    };
-    let generated: Vec<Generated> = continuations(&lm, vocab, &prompt, config, &mut on_token)?;
-    let continuations: Vec<String> = generated
-        .iter()
-        .map(|g| tokenizer.decode(&g.tokens))
-        .collect();
-    let texts: Vec<String> = continuations
-        .iter()
-        .map(|c| format!("{}{c}", config.prompt))
-        .collect();
     let training = training_text(&tokenize_artifact, &tokenizer)?;
-
     let mut summary = GenerateSummary {
-        samples: generated.len(),
-        generated: generated.len(),
-        tokens: generated.iter().map(|g| g.tokens.len()).sum(),
+        mode: choice.mode,
+        mode_automatic: choice.automatic,
+        training_shape: choice.training.clone(),
+        requested: config.num_samples,
+        samples: 0,
+        generated: 0,
+        tokens: 0,
         distinct_1: 0.0,
         distinct_2: 0.0,
         repeated_4gram_rate: 0.0,
@@ -180,15 +186,57 @@ pub fn run_streaming(
         dropped_empty: 0,
         dropped_known: 0,
         dropped_duplicate: 0,
+        cap_reached: false,
         prompt_unknown_words: prompt.unknown.clone(),
     };
+    // The texts written (prompt + continuation, or the name) and which samples they are.
+    let (generated, texts, kept): (Vec<Generated>, Vec<String>, Vec<usize>) = match choice.mode {
+        Mode::Text => {
+            let vocab = tokenizer.vocab();
+            let mut on_token = |i: usize, t: u32| {
+                on_text(
+                    i,
+                    if t == tokenize::EOS_ID {
+                        "\n"
+                    } else {
+                        vocab.token(t)
+                    },
+                )
+            };
+            let generated = continuations(&lm, vocab, &prompt, config, Mode::Text, &mut on_token)?;
+            let texts = generated
+                .iter()
+                .map(|g| format!("{}{}", config.prompt, tokenizer.decode(&g.tokens)))
+                .collect();
+            let kept = (0..generated.len()).collect();
+            (generated, texts, kept)
+        }
+        Mode::Names => {
+            let known = training_names(&training);
+            let run = generate_names(&lm, &tokenizer, &config.prompt, &prompt, config, &known)?;
+            summary.dropped_empty = run.counts.dropped_empty;
+            summary.dropped_known = run.counts.dropped_known;
+            summary.dropped_duplicate = run.counts.dropped_duplicate;
+            summary.cap_reached = run.cap_reached;
+            if let Some(warning) = run.shortfall(config) {
+                eprintln!("warning: {warning}");
+            }
+            (run.generated, run.names, run.kept)
+        }
+    };
+    summary.samples = kept.len();
+    summary.generated = generated.len();
+    summary.tokens = generated.iter().map(|g| g.tokens.len()).sum();
     let token_lists: Vec<Vec<u32>> = generated.iter().map(|g| g.tokens.clone()).collect();
     summary.distinct_1 = distinct_n(&token_lists, 1);
     summary.distinct_2 = distinct_n(&token_lists, 2);
     summary.repeated_4gram_rate = repeated_ngram_rate(&token_lists, 4);
-    let index = WindowIndex::build(&training);
+    let continuations: Vec<String> = generated
+        .iter()
+        .map(|g| tokenizer.decode(&g.tokens))
+        .collect();
     let refs: Vec<&str> = continuations.iter().map(String::as_str).collect();
-    summary.copy_rate = index.copy_rate(&refs);
+    summary.copy_rate = WindowIndex::build(&training).copy_rate(&refs);
     if summary.tokens > 0 {
         let total: f64 = generated
             .iter()
@@ -197,26 +245,13 @@ pub fn run_streaming(
             .sum();
         summary.mean_nll = total / summary.tokens as f64;
     }
-
-    let (kept, texts): (Vec<usize>, Vec<String>) = if config.names {
-        let names: Vec<&str> = texts.iter().map(|t| name_of(t)).collect();
-        let known = training_names(&training);
-        let filter = filter_names(&names, &known, config.novel, config.unique);
-        summary.dropped_empty = filter.dropped_empty;
-        summary.dropped_known = filter.dropped_known;
-        summary.dropped_duplicate = filter.dropped_duplicate;
-        let names = names.iter().map(|n| n.to_string()).collect();
-        (filter.kept, names)
-    } else {
-        ((0..texts.len()).collect(), texts)
-    };
-    summary.samples = kept.len();
     let samples: Vec<SampleRecord> = kept
         .iter()
         .map(|&i| SampleRecord {
             index: i,
             seed: config.sample_seed(i),
             prompt: config.prompt.clone(),
+            mode: choice.mode,
             text: texts[i].clone(),
             tokens: generated[i].tokens.clone(),
             token_count: generated[i].tokens.len(),
@@ -229,7 +264,10 @@ pub fn run_streaming(
     let mut jsonl = String::new();
     for s in &samples {
         txt.push_str(s.text.trim_end_matches('\n'));
-        txt.push_str(if config.names { "\n" } else { "\n\n" });
+        txt.push_str(match choice.mode {
+            Mode::Names => "\n",
+            Mode::Text => "\n\n",
+        });
         jsonl.push_str(&serde_json::to_string(s).expect("sample serialises"));
         jsonl.push('\n');
     }

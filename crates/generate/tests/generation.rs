@@ -4,6 +4,7 @@ mod common;
 
 use common::{fixture, fixture_with, full_log_probs};
 use generate::{Limits, Sampler, SamplingParams, beam_search, encode_prompt, generate_batch};
+use model::{LstmLm, ModelConfig};
 use tokenize::{EOS_ID, UNK_ID};
 
 fn limits(max_tokens: usize) -> Limits {
@@ -47,6 +48,29 @@ fn greedy_equals_argmax_step_by_step() {
             .unwrap();
         assert_eq!(t, best as u32, "step {i}");
         assert!((out[0].log_probs[i] - row[best]).abs() < 1e-4);
+    }
+}
+
+#[test]
+fn one_step_at_a_time_equals_the_fused_lstm() {
+    // three layers, three sequences: the cell-by-cell step that decoding uses must match the
+    // fused kernel that training and priming use
+    tch::manual_seed(5);
+    let vs = tch::nn::VarStore::new(tch::Device::Cpu);
+    let model = LstmLm::new(&vs.root(), &ModelConfig::new(11, 6, 16, 3)).unwrap();
+    let _guard = tch::no_grad_guard();
+    let tokens = tch::Tensor::from_slice(&[1i64, 4, 7, 2, 3, 3, 10, 0, 5, 9, 1, 6]).view([3, 4]);
+    let (fused, fused_state) = model.hidden(&tokens, &model.zero_state(3), false);
+    let mut state = model.zero_state(3);
+    for t in 0..4 {
+        let (out, next) = model.step(&tokens.select(1, t), &state);
+        let diff = (out - fused.select(1, t)).abs().max().double_value(&[]);
+        assert!(diff < 1e-5, "step {t}: {diff}");
+        state = next;
+    }
+    for (mine, theirs) in [(&state.h, &fused_state.h), (&state.c, &fused_state.c)] {
+        assert_eq!(mine.size(), theirs.size());
+        assert!((mine - theirs).abs().max().double_value(&[]) < 1e-5);
     }
 }
 

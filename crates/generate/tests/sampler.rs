@@ -94,6 +94,55 @@ fn top_p_keeps_the_smallest_set_reaching_p() {
 }
 
 #[test]
+fn nucleus_of_a_large_vocabulary_equals_a_full_sort() {
+    // flat rows of 2,000 tokens (with ties) need nuclei of hundreds of tokens: far past the
+    // first candidates the nucleus search sorts
+    let mut rows = rows(6, 2000);
+    rows[0].iter_mut().step_by(3).for_each(|l| *l = -9.0);
+    for row in &rows {
+        for temperature in [0.5, 1.0, 3.0] {
+            for top_k in [None, Some(1500)] {
+                for p in [0.1, 0.5, 0.9, 0.99, 1.0] {
+                    let params = sampling(temperature, top_k, Some(p));
+                    let got: Vec<u32> = candidates(&params, row).iter().map(|c| c.0).collect();
+                    assert_eq!(
+                        got,
+                        reference_nucleus(row, temperature, top_k, p),
+                        "{params:?}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Top-k then top-p by sorting the whole row, most likely (then lowest id) first.
+fn reference_nucleus(row: &[f32], temperature: f64, top_k: Option<usize>, p: f64) -> Vec<u32> {
+    let weights: Vec<f64> = row
+        .iter()
+        .map(|&l| (l as f64 / temperature).exp())
+        .collect();
+    let mut order: Vec<u32> = (0..row.len() as u32).collect();
+    order.sort_by(|&a, &b| {
+        weights[b as usize]
+            .total_cmp(&weights[a as usize])
+            .then(a.cmp(&b))
+    });
+    order.truncate(top_k.unwrap_or(row.len()));
+    let total: f64 = order.iter().map(|&i| weights[i as usize]).sum();
+    let mut mass = 0.0;
+    let keep = order
+        .iter()
+        .position(|&i| {
+            mass += weights[i as usize] / total;
+            mass >= p - 1e-6
+        })
+        .map_or(order.len(), |i| i + 1);
+    order.truncate(keep);
+    order
+}
+
+#[test]
 fn same_seed_same_samples() {
     let rows = rows(100, 30);
     let draw = |seed: u64| -> Vec<u32> {

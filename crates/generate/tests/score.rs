@@ -3,7 +3,7 @@
 mod common;
 
 use common::{fixture, full_log_probs};
-use generate::{GenerateConfig, continue_prompt, interactive, score_path};
+use generate::{GenerateConfig, Mode, continue_prompt, interactive, mode_choice, score_path};
 
 #[test]
 fn score_matches_a_direct_evaluation() {
@@ -57,8 +57,14 @@ fn interactive_answers_every_line() {
     let mut out = Vec::new();
     interactive(&m, &config, "郭\n黄\n".as_bytes(), &mut out).unwrap();
     let out = String::from_utf8(out).unwrap();
-    let first = continue_prompt(&m, &config, "郭").unwrap();
-    let second = continue_prompt(&m, &config, "黄").unwrap();
+    // the fixture is a name list: the loop is in names mode, as the stage would be
+    let mode = mode_choice(&m, &config).unwrap().mode;
+    assert_eq!(mode, Mode::Names);
+    let first = continue_prompt(&m, &config, mode, "郭").unwrap();
+    let second = continue_prompt(&m, &config, mode, "黄").unwrap();
+    for name in first.iter().chain(&second) {
+        assert!(!name.trim_end_matches('\n').contains('\n'), "{name:?}");
+    }
     assert!(first[0].starts_with('郭') && second[0].starts_with('黄'));
     let expected = format!(
         "> {}\n\n> {}\n\n> \n",

@@ -1,12 +1,18 @@
-//! The generate stage end to end on a tiny random model: artifact files, names mode, bad input.
+//! The generate stage end to end on tiny models: artifact files, text and names mode (chosen
+//! automatically or by flag), the top-up of dropped names, bad input.
 
 mod common;
 
-use common::{NAMES, fixture};
+use common::{NAMES, fitted_fixture, fixture, fixture_with};
 use generate::metrics::{WindowIndex, distinct_n, repeated_ngram_rate};
-use generate::names::filter_names;
-use generate::{GenerateConfig, SampleRecord, run};
+use generate::mode::NAME_LIST_MAX_MEAN_CHARS;
+use generate::names::{NameFilter, TOP_UP_FACTOR, top_up_size};
+use generate::{GenerateConfig, Mode, SampleRecord, TrainingShape, run};
 use std::collections::HashSet;
+use tokenize::{Level, SplitStats};
+
+/// Char-level prose: three paragraphs of 22 characters, far from a name list.
+const PROSE: &str = "郭靖黄蓉杨过郭靖黄蓉杨过郭靖黄蓉杨过郭靖黄蓉\n杨过郭靖黄蓉杨过郭靖黄蓉杨过郭靖黄蓉杨过郭靖\n黄蓉杨过郭靖黄蓉杨过郭靖黄蓉杨过郭靖黄蓉杨过\n";
 
 fn cpu(config: GenerateConfig) -> GenerateConfig {
     GenerateConfig {
@@ -32,10 +38,15 @@ fn writes_the_artifact_and_skips_a_rerun() {
         prompt: "郭靖".into(),
         max_tokens: 12,
         num_samples: 4,
+        no_names: true,
         ..Default::default()
     });
     let out = run(&f.train_dir, None, &config).unwrap();
     assert!(!out.skipped);
+    assert_eq!(
+        (out.summary.mode, out.summary.mode_automatic),
+        (Mode::Text, false)
+    );
     assert_eq!(
         out.artifact.dir().parent().unwrap(),
         f.root.join("generate")
@@ -44,6 +55,7 @@ fn writes_the_artifact_and_skips_a_rerun() {
     let v = f.tokenizer.vocab();
     for s in &out.samples {
         assert_eq!(s.token_count, 12);
+        assert_eq!(s.mode, Mode::Text);
         let expected: String = s
             .tokens
             .iter()
@@ -82,6 +94,11 @@ fn writes_the_artifact_and_skips_a_rerun() {
         assert!(metrics[key].is_number(), "{key}");
     }
     assert_eq!(metrics["tokens"], 48);
+    assert_eq!(metrics["mode"], "text");
+    assert_eq!(
+        (metrics["requested"].clone(), metrics["generated"].clone()),
+        (4.into(), 4.into())
+    );
     let nll = out.summary.mean_nll;
     let from_samples = -out.samples.iter().map(|s| s.mean_log_prob).sum::<f64>() / 4.0;
     assert!((nll - from_samples).abs() < 1e-6);
@@ -108,7 +125,7 @@ fn writes_the_artifact_and_skips_a_rerun() {
 }
 
 #[test]
-fn novel_names_are_never_training_names() {
+fn novel_names_are_never_training_names_and_dropped_ones_are_replaced() {
     let f = fixture();
     let config = cpu(GenerateConfig {
         prompt: "郭".into(),
@@ -126,23 +143,31 @@ fn novel_names_are_never_training_names() {
         s.dropped_known > 0,
         "{s:?}: 郭 + one random character hits 郭靖 or 郭蓉"
     );
+    assert_eq!(s.samples, 300, "{s:?}: the dropped names were replaced");
+    assert!(!s.cap_reached);
     assert_eq!(
-        s.samples + s.dropped_known + s.dropped_empty + s.dropped_duplicate,
-        300
+        s.generated,
+        s.samples + s.dropped_known + s.dropped_empty + s.dropped_duplicate
     );
     assert_eq!(out.samples.len(), s.samples);
     for sample in &out.samples {
         assert!(!training.contains(sample.text.as_str()), "{}", sample.text);
         assert!(!sample.text.contains('\n') && !sample.text.is_empty());
+        assert_eq!(sample.mode, Mode::Names);
     }
+    // indices grow and name their seeds: the top-up continued the sample numbering
+    assert!(out.samples.windows(2).all(|w| w[0].index < w[1].index));
+    assert!(out.samples.last().unwrap().index >= 300);
     let txt = std::fs::read_to_string(out.artifact.path("samples.txt")).unwrap();
     assert_eq!(txt.lines().count(), s.samples);
 
+    // 郭 + one character gives a handful of distinct names: 30 unique ones cannot be had
     let unique = run(
         &f.train_dir,
         None,
         &GenerateConfig {
             unique: true,
+            num_samples: 30,
             ..config
         },
     )
@@ -150,7 +175,179 @@ fn novel_names_are_never_training_names() {
     let names: Vec<&str> = unique.samples.iter().map(|s| s.text.as_str()).collect();
     let set: HashSet<&&str> = names.iter().collect();
     assert_eq!(set.len(), names.len());
-    assert!(unique.summary.dropped_duplicate > 0);
+    let s = &unique.summary;
+    assert!(s.dropped_duplicate > 0);
+    assert!(s.cap_reached && s.samples < 30, "{s:?}");
+    assert_eq!(s.generated, 30 * TOP_UP_FACTOR);
+    assert_eq!(unique.artifact.manifest().metrics["cap_reached"], true);
+}
+
+#[test]
+fn a_model_that_repeats_its_training_names_still_gives_novel_ones() {
+    // a few steps fitted to the four names: the model mostly (about 3 in 4) reproduces them
+    let f = fitted_fixture(NAMES, 3, 32, 12);
+    let training: HashSet<&str> = NAMES.lines().collect();
+    let plain = cpu(GenerateConfig {
+        temperature: 1.0,
+        num_samples: 40,
+        ..Default::default()
+    });
+    let out = run(&f.train_dir, None, &plain).unwrap();
+    assert_eq!(out.summary.mode, Mode::Names);
+    let known = out
+        .samples
+        .iter()
+        .filter(|s| training.contains(s.text.as_str()))
+        .count();
+    assert!(known > 20, "only {known} of 40 are training names");
+
+    let novel = GenerateConfig {
+        novel: true,
+        num_samples: 5,
+        seed: 9,
+        ..plain
+    };
+    let out = run(&f.train_dir, None, &novel).unwrap();
+    let s = &out.summary;
+    assert_eq!(out.samples.len(), 5, "{s:?}");
+    assert!(!s.cap_reached);
+    assert!(s.dropped_known > 0 && s.generated > 5, "{s:?}");
+    assert_eq!(s.generated, 5 + s.dropped_known + s.dropped_empty);
+    for sample in &out.samples {
+        assert!(!training.contains(sample.text.as_str()), "{}", sample.text);
+    }
+    // the same seed gives the same names, wherever the artifact goes
+    let elsewhere = f.dir.path().join("elsewhere");
+    let again = run(&f.train_dir, Some(&elsewhere), &novel).unwrap();
+    assert!(!again.skipped);
+    assert_eq!(again.samples, out.samples);
+    assert_eq!(again.summary, out.summary);
+}
+
+#[test]
+fn names_mode_is_automatic_for_a_name_list() {
+    let f = fixture();
+    let config = cpu(GenerateConfig {
+        num_samples: 6,
+        ..Default::default()
+    });
+    let out = run(&f.train_dir, None, &config).unwrap();
+    let s = &out.summary;
+    assert_eq!((s.mode, s.mode_automatic), (Mode::Names, true));
+    assert!(s.training_shape.char_level);
+    assert_eq!(s.training_shape.lines, 4);
+    assert_eq!(s.training_shape.mean_chars_per_line, 2.0);
+    assert_eq!(out.samples.len(), 6);
+    for sample in &out.samples {
+        assert_eq!(sample.mode, Mode::Names);
+        assert!(!sample.text.contains('\n'), "{:?}", sample.text);
+        let eos_at = sample.tokens.iter().position(|&t| t == tokenize::EOS_ID);
+        assert!(
+            eos_at.is_none_or(|i| i + 1 == sample.tokens.len()),
+            "a name ends at its first <eos>: {:?}",
+            sample.tokens
+        );
+    }
+    let metrics = &out.artifact.manifest().metrics;
+    assert_eq!(metrics["mode"], "names");
+    assert_eq!(metrics["mode_automatic"], true);
+    let jsonl = std::fs::read_to_string(out.artifact.path("samples.jsonl")).unwrap();
+    assert!(jsonl.lines().all(|l| l.contains("\"mode\":\"names\"")));
+
+    let text = run(
+        &f.train_dir,
+        None,
+        &GenerateConfig {
+            no_names: true,
+            max_tokens: 7,
+            ..config.clone()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        (text.summary.mode, text.summary.mode_automatic),
+        (Mode::Text, false)
+    );
+    assert!(text.samples.iter().all(|s| s.token_count == 7));
+}
+
+#[test]
+fn prose_stays_text_and_rejects_name_filters() {
+    let f = fixture_with(PROSE, 7, 16);
+    let config = cpu(GenerateConfig {
+        max_tokens: 30,
+        num_samples: 2,
+        ..Default::default()
+    });
+    let out = run(&f.train_dir, None, &config).unwrap();
+    let s = &out.summary;
+    assert_eq!((s.mode, s.mode_automatic), (Mode::Text, true));
+    assert_eq!(s.training_shape.mean_chars_per_line, 22.0);
+    assert!(out.samples.iter().all(|s| s.token_count == 30));
+
+    let generated = entries(&f.root.join("generate")).len();
+    let err = run(
+        &f.train_dir,
+        None,
+        &GenerateConfig {
+            novel: true,
+            ..config.clone()
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("not a name list") && err.contains("--names"),
+        "{err}"
+    );
+    assert_eq!(entries(&f.root.join("generate")).len(), generated);
+
+    let forced = run(
+        &f.train_dir,
+        None,
+        &GenerateConfig {
+            names: true,
+            novel: true,
+            ..config
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        (forced.summary.mode, forced.summary.mode_automatic),
+        (Mode::Names, false)
+    );
+}
+
+#[test]
+fn name_lists_are_short_char_level_lines() {
+    let shape = |level, paragraphs, characters| {
+        let stats = SplitStats {
+            paragraphs,
+            characters,
+            ..Default::default()
+        };
+        TrainingShape::from_stats(level, &stats)
+    };
+    // characters count one newline per paragraph
+    let names = shape(Level::Char, 10, 10 * 4);
+    assert_eq!(names.mean_chars_per_line, 3.0);
+    assert!(names.is_name_list());
+    let limit = NAME_LIST_MAX_MEAN_CHARS as u64;
+    assert!(shape(Level::Char, 10, 10 * (limit + 1)).is_name_list());
+    assert!(!shape(Level::Char, 10, 10 * (limit + 1) + 1).is_name_list());
+    assert!(!shape(Level::Word, 10, 10 * 4).is_name_list());
+    assert!(!shape(Level::Char, 0, 0).is_name_list());
+    assert!(!shape(Level::Char, 100, 100 * 60).is_name_list());
+}
+
+#[test]
+fn top_up_asks_for_what_the_keep_rate_needs() {
+    // nothing kept yet: at least what is missing, scaled by all generated
+    assert_eq!(top_up_size(5, 0, 5), 25);
+    // half kept: twice what is missing
+    assert_eq!(top_up_size(3, 4, 8), 6);
+    // everything kept so far: just what is missing
+    assert_eq!(top_up_size(2, 8, 8), 2);
 }
 
 #[test]
@@ -160,6 +357,7 @@ fn beam_through_the_stage() {
         beam: Some(4),
         num_samples: 2,
         max_tokens: 5,
+        no_names: true,
         ..Default::default()
     });
     let out = run(&f.train_dir, None, &config).unwrap();
@@ -220,7 +418,14 @@ fn bad_input_leaves_no_artifact() {
         },
         "--num-samples",
     );
-    check(GenerateConfig { novel: true, ..d() }, "--names");
+    check(
+        GenerateConfig {
+            novel: true,
+            no_names: true,
+            ..d()
+        },
+        "--no-names",
+    );
     let err = run(
         &f.train_dir,
         None,
@@ -274,12 +479,25 @@ fn metrics_on_known_inputs() {
     );
 
     let known: HashSet<&str> = ["郭靖"].into();
-    let f = filter_names(&["郭靖", "", "黄蓉", "黄蓉", "杨"], &known, true, true);
-    assert_eq!(f.kept, vec![2, 4]);
+    let mut filter = NameFilter::new(&known, true, true);
+    let kept: Vec<bool> = ["郭靖", "", "黄蓉", "黄蓉", "杨"]
+        .iter()
+        .map(|n| filter.offer(n))
+        .collect();
+    assert_eq!(kept, [false, false, true, false, true]);
+    let c = filter.counts();
     assert_eq!(
-        (f.dropped_known, f.dropped_empty, f.dropped_duplicate),
-        (1, 1, 1)
+        (
+            c.generated,
+            c.kept,
+            c.dropped_known,
+            c.dropped_empty,
+            c.dropped_duplicate
+        ),
+        (5, 2, 1, 1, 1)
     );
+    let mut lenient = NameFilter::new(&known, false, false);
+    assert!(lenient.offer("郭靖") && lenient.offer("郭靖") && !lenient.offer(""));
 }
 
 #[derive(clap::Parser)]
@@ -325,6 +543,13 @@ fn flag_defaults_match_the_default_config() {
         ..Default::default()
     };
     assert_eq!(parsed, expected);
+    let off = Flags::parse_from(["generate", "--no-names"]).config;
+    assert!(off.no_names && !off.names);
+    let err = Flags::try_parse_from(["generate", "--names", "--no-names"])
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("--no-names"), "{err}");
 }
 
 #[test]
@@ -335,6 +560,7 @@ fn streaming_reports_every_token_in_order() {
         max_tokens: 9,
         num_samples: 3,
         seed: 5,
+        no_names: true,
         ..Default::default()
     });
     let mut streamed = vec![String::new(); 3];

@@ -118,6 +118,30 @@ impl LstmLm {
         )
     }
 
+    /// One time step in inference (no dropout, no autograd graph needed): `tokens` (`[batch]`,
+    /// int64) from `state`; returns the LSTM output (`[batch, H]`) and the new state. Equal to
+    /// [`LstmLm::hidden`] on a `[batch, 1]` input, but it runs `lstm_cell` layer by layer:
+    /// libtorch's fused `lstm` on CPU goes through oneDNN, which reorders every weight matrix
+    /// on each call, and for a single step that costs several times the matrix products.
+    pub fn step(&self, tokens: &Tensor, state: &LstmState) -> (Tensor, LstmState) {
+        let mut input = tokens.apply(&self.embedding);
+        let mut hs = Vec::with_capacity(self.lstm_weights.len() / 4);
+        let mut cs = Vec::with_capacity(hs.capacity());
+        for (layer, w) in self.lstm_weights.chunks(4).enumerate() {
+            let layer = layer as i64;
+            let (h0, c0) = (state.h.get(layer), state.c.get(layer));
+            let (h, c) = input.lstm_cell(&[&h0, &c0], &w[0], &w[1], Some(&w[2]), Some(&w[3]));
+            input = h.shallow_clone();
+            hs.push(h);
+            cs.push(c);
+        }
+        let state = LstmState {
+            h: Tensor::stack(&hs, 0),
+            c: Tensor::stack(&cs, 0),
+        };
+        (input, state)
+    }
+
     /// Log-probabilities over the vocabulary (`[batch, time, V]`, float32) and the final state.
     pub fn forward(&self, tokens: &Tensor, state: &LstmState, train: bool) -> (Tensor, LstmState) {
         let (hidden, state) = self.hidden(tokens, state, train);

@@ -71,6 +71,18 @@ pub fn train_artifact(
     config: &ModelConfig,
     seed: i64,
 ) -> PathBuf {
+    train_artifact_fitted(root, tokenize_dir, config, seed, 0)
+}
+
+/// [`train_artifact`] with the model fitted to the tokenize artifact's train stream by `steps`
+/// full-batch Adam steps (0: left random).
+pub fn train_artifact_fitted(
+    root: &Path,
+    tokenize_dir: &Path,
+    config: &ModelConfig,
+    seed: i64,
+    steps: usize,
+) -> PathBuf {
     let tokenize_id = tokenize_dir
         .file_name()
         .unwrap()
@@ -79,7 +91,7 @@ pub fn train_artifact(
     let spec = StageSpec {
         stage: "train".into(),
         format_version: 1,
-        params: json!({"model": config, "seed": seed}),
+        params: json!({"model": config, "seed": seed, "steps": steps}),
         inputs: vec![InputRef {
             stage: "tokenize".into(),
             id: tokenize_id.clone(),
@@ -92,7 +104,11 @@ pub fn train_artifact(
     };
     tch::manual_seed(seed);
     let vs = nn::VarStore::new(Device::Cpu);
-    let _model = LstmLm::new(&vs.root(), config).unwrap();
+    let model = LstmLm::new(&vs.root(), config).unwrap();
+    if steps > 0 {
+        let stream = tokenize::read_u32_stream(&tokenize_dir.join("train.u32")).unwrap();
+        fit(&vs, &model, &stream, steps);
+    }
     model::save(&vs, &staging.dir().join("model.safetensors")).unwrap();
     std::fs::write(
         staging.dir().join("config.json"),
@@ -102,9 +118,43 @@ pub fn train_artifact(
     staging.commit(json!({})).unwrap().dir().to_path_buf()
 }
 
+/// Fits `model` with Adam to the lines of `stream` (each `<eos>`-terminated line a sequence of
+/// its own from the zero state, preceded by `<eos>`, as generation starts): a model of one line
+/// regardless of the others. The lines must be equally long.
+fn fit(vs: &nn::VarStore, model: &LstmLm, stream: &[u32], steps: usize) {
+    use tch::nn::OptimizerConfig;
+    let eos = tokenize::EOS_ID;
+    let rows: Vec<Vec<i64>> = stream
+        .split_inclusive(|&t| t == eos)
+        .map(|line| {
+            std::iter::once(eos)
+                .chain(line.iter().copied())
+                .map(i64::from)
+                .collect()
+        })
+        .collect();
+    let width = rows[0].len();
+    assert!(rows.iter().all(|r| r.len() == width), "lines of one length");
+    let flat: Vec<i64> = rows.concat();
+    let all = tch::Tensor::from_slice(&flat).view([rows.len() as i64, width as i64]);
+    let len = width as i64 - 1;
+    let (inputs, targets) = (all.narrow(1, 0, len), all.narrow(1, 1, len));
+    let mut adam = nn::Adam::default().build(vs, 0.03).unwrap();
+    for _ in 0..steps {
+        let state = model.zero_state(rows.len() as i64);
+        let (hidden, _) = model.hidden(&inputs, &state, true);
+        adam.backward_step(&model.loss(&hidden, &targets));
+    }
+}
+
 /// A char-level corpus of `text` (all of it in the train split) and a random model over its
 /// vocabulary with hidden size `hidden`.
 pub fn fixture_with(text: &str, seed: i64, hidden: i64) -> Fixture {
+    fitted_fixture(text, seed, hidden, 0)
+}
+
+/// [`fixture_with`], the model fitted to `text` by `steps` Adam steps.
+pub fn fitted_fixture(text: &str, seed: i64, hidden: i64, steps: usize) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("artifacts/names");
     let clean = clean_artifact(&root, text);
@@ -121,7 +171,8 @@ pub fn fixture_with(text: &str, seed: i64, hidden: i64) -> Fixture {
     let tokenizer = tokenized.tokenizer().unwrap();
     let mut model_config = ModelConfig::new(tokenizer.vocab().len() as i64, 8, hidden, 1);
     model_config.dropout = 0.0;
-    let train_dir = train_artifact(&root, tokenized.artifact.dir(), &model_config, seed);
+    let train_dir =
+        train_artifact_fitted(&root, tokenized.artifact.dir(), &model_config, seed, steps);
     Fixture {
         dir,
         root,
