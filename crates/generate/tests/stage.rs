@@ -7,7 +7,7 @@ use common::{NAMES, fitted_fixture, fixture, fixture_with};
 use generate::metrics::{WindowIndex, distinct_n, repeated_ngram_rate};
 use generate::mode::NAME_LIST_MAX_MEAN_CHARS;
 use generate::names::{NameFilter, TOP_UP_FACTOR, top_up_size};
-use generate::{GenerateConfig, Mode, SampleRecord, TrainingShape, run};
+use generate::{GenerateConfig, Mode, ModeChoice, SampleRecord, TrainingShape, run};
 use std::collections::HashSet;
 use tokenize::{Level, SplitStats};
 
@@ -339,6 +339,26 @@ fn name_lists_are_short_char_level_lines() {
     assert!(!shape(Level::Word, 10, 10 * 4).is_name_list());
     assert!(!shape(Level::Char, 0, 0).is_name_list());
     assert!(!shape(Level::Char, 100, 100 * 60).is_name_list());
+
+    // the automatic choice is announced, a flag is not
+    let choose = |config: GenerateConfig| ModeChoice::choose(&config, names.clone()).unwrap();
+    let auto = choose(GenerateConfig::default());
+    assert_eq!((auto.mode, auto.automatic), (Mode::Names, true));
+    let line = auto.announcement().unwrap();
+    assert!(
+        line.contains("mean 3.0 characters per line") && line.contains("--no-names"),
+        "{line}"
+    );
+    let forced = choose(GenerateConfig {
+        names: true,
+        ..Default::default()
+    });
+    assert_eq!((forced.mode, forced.announcement()), (Mode::Names, None));
+    let off = choose(GenerateConfig {
+        no_names: true,
+        ..Default::default()
+    });
+    assert_eq!((off.mode, off.automatic), (Mode::Text, false));
 }
 
 #[test]
