@@ -50,8 +50,9 @@ pub fn beam_search(
         eos: 0,
     }];
     let mut finished: Vec<Hypothesis> = vec![];
+    let mut host = Vec::new();
     while !live.is_empty() && finished.len() < width && limits.max_tokens > 0 {
-        let host = to_host(&log_probs)?;
+        to_host(&log_probs, &mut host)?;
         let mut candidates: Vec<(f64, usize, u32)> = Vec::new();
         for (b, hyp) in live.iter().enumerate() {
             let row = &host[b * vocab_size..(b + 1) * vocab_size];

@@ -66,14 +66,17 @@ pub fn step(model: &LstmLm, state: &LstmState, tokens: &[u32]) -> (LstmState, Te
     (state, model.log_probs(&hidden))
 }
 
-/// Copies `[B, V]` log-probabilities to the host as one row-major `Vec`.
-pub fn to_host(log_probs: &Tensor) -> Result<Vec<f32>, GenerateError> {
+/// Copies `[B, V]` log-probabilities to the host into `host` (row-major), reusing its
+/// allocation: a fresh multi-megabyte buffer per step would be paged in anew every time.
+pub fn to_host(log_probs: &Tensor, host: &mut Vec<f32>) -> Result<(), GenerateError> {
     let flat = log_probs
         .to_kind(Kind::Float)
         .to_device(Device::Cpu)
-        .contiguous()
-        .view([-1]);
-    Ok(Vec::<f32>::try_from(&flat)?)
+        .contiguous();
+    let numel = flat.numel();
+    host.resize(numel, 0.0);
+    flat.f_copy_data(host, numel)?;
+    Ok(())
 }
 
 /// Repeats a batch-1 state `n` times along the batch dimension.
@@ -122,8 +125,9 @@ pub fn generate_batch_streaming(
     let mut eos_seen = vec![0usize; n];
     let mut done = vec![false; n];
     let mut history: Vec<Vec<u32>> = vec![prompt.to_vec(); n];
+    let mut host = Vec::new();
     loop {
-        let host = to_host(&log_probs)?;
+        to_host(&log_probs, &mut host)?;
         let mut next = vec![EOS_ID; n];
         for i in 0..n {
             if done[i] {

@@ -5,6 +5,7 @@
 
 use crate::error::GenerateError;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// Decoding settings shared by every sample of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,6 +98,8 @@ impl SplitMix64 {
 pub struct Sampler {
     params: SamplingParams,
     rng: SplitMix64,
+    /// Scratch for the weights of a draw over the whole vocabulary, kept between steps.
+    weights: Vec<f64>,
 }
 
 impl Sampler {
@@ -105,6 +108,7 @@ impl Sampler {
         Ok(Sampler {
             params,
             rng: SplitMix64(seed),
+            weights: Vec::new(),
         })
     }
 
@@ -119,6 +123,9 @@ impl Sampler {
         if self.params.temperature == 0.0 {
             return argmax(&scores);
         }
+        if self.params.top_k.is_none() && self.params.top_p.is_none() {
+            return self.draw_from_all(&scores);
+        }
         let candidates = candidates(&self.params, &scores);
         let total: f64 = candidates.iter().map(|c| c.1).sum();
         let mut u = self.rng.next_f64() * total;
@@ -132,8 +139,42 @@ impl Sampler {
     }
 }
 
-/// The scores after the repetition penalty and the n-gram ban (banned tokens get -inf).
-pub fn adjusted_scores(params: &SamplingParams, log_probs: &[f32], history: &[u32]) -> Vec<f32> {
+impl Sampler {
+    /// A draw from `softmax(scores / temperature)` over the whole vocabulary: the same draw as
+    /// from [`candidates`] without cuts (zero weights, i.e. banned tokens, are never drawn), but
+    /// into a reused buffer instead of a fresh list of (id, weight) pairs per token.
+    fn draw_from_all(&mut self, scores: &[f32]) -> u32 {
+        let t = self.params.temperature;
+        let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+        self.weights.clear();
+        self.weights
+            .extend(scores.iter().map(|&s| ((s as f64 - max) / t).exp()));
+        let total: f64 = self.weights.iter().sum();
+        let mut u = self.rng.next_f64() * total;
+        let mut last = 0;
+        for (id, &w) in self.weights.iter().enumerate() {
+            if w > 0.0 {
+                if u < w {
+                    return id as u32;
+                }
+                u -= w;
+                last = id;
+            }
+        }
+        last as u32
+    }
+}
+
+/// The scores after the repetition penalty and the n-gram ban (banned tokens get -inf); the
+/// row itself, uncopied, when neither applies.
+pub fn adjusted_scores<'a>(
+    params: &SamplingParams,
+    log_probs: &'a [f32],
+    history: &[u32],
+) -> Cow<'a, [f32]> {
+    if params.repetition_penalty == 1.0 && params.no_repeat_ngram.is_none() {
+        return Cow::Borrowed(log_probs);
+    }
     let mut scores = log_probs.to_vec();
     if params.repetition_penalty != 1.0 {
         let penalty = params.repetition_penalty as f32;
@@ -159,7 +200,7 @@ pub fn adjusted_scores(params: &SamplingParams, log_probs: &[f32], history: &[u3
             }
         }
     }
-    scores
+    Cow::Owned(scores)
 }
 
 /// Tokens that would complete an n-gram of size `n` that already occurs in `history`.

@@ -143,6 +143,40 @@ fn reference_nucleus(row: &[f32], temperature: f64, top_k: Option<usize>, p: f64
 }
 
 #[test]
+fn draws_over_the_whole_vocabulary_follow_the_tempered_distribution() {
+    let probs = [0.1f32, 0.4, 0.2, 0.3];
+    let row: Vec<f32> = probs.iter().map(|p| p.ln()).collect();
+    for temperature in [1.0, 0.5] {
+        let mut sampler = Sampler::new(3, sampling(temperature, None, None)).unwrap();
+        let mut counts = [0usize; 4];
+        for _ in 0..20_000 {
+            counts[sampler.sample(&row, &[]) as usize] += 1;
+        }
+        let tempered: Vec<f64> = probs
+            .iter()
+            .map(|&p| (p as f64).powf(1.0 / temperature))
+            .collect();
+        let total: f64 = tempered.iter().sum();
+        for (i, &c) in counts.iter().enumerate() {
+            let expected = tempered[i] / total;
+            let got = c as f64 / 20_000.0;
+            assert!(
+                (got - expected).abs() < 0.015,
+                "t {temperature} token {i}: {got} vs {expected}"
+            );
+        }
+    }
+    // a banned token (here by the n-gram ban: 2 after 1 would repeat "1 2") is never drawn
+    let params = SamplingParams {
+        temperature: 1.0,
+        no_repeat_ngram: Some(2),
+        ..Default::default()
+    };
+    let mut sampler = Sampler::new(4, params).unwrap();
+    assert!((0..2000).all(|_| sampler.sample(&row, &[1, 2, 1]) != 2));
+}
+
+#[test]
 fn same_seed_same_samples() {
     let rows = rows(100, 30);
     let draw = |seed: u64| -> Vec<u32> {
