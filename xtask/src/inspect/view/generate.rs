@@ -35,6 +35,27 @@ pub(crate) fn print(view: &Value) {
         f("copy_rate"),
         f("mean_nll")
     );
+    if m["mode"] == "names" {
+        println!(
+            "  names mode{}: {} generated, kept {} of {} requested; dropped {} known, {} duplicate, {} empty{}",
+            if m["mode_automatic"] == true {
+                " (automatic)"
+            } else {
+                ""
+            },
+            m["generated"],
+            m["samples"],
+            m["requested"],
+            m["dropped_known"],
+            m["dropped_duplicate"],
+            m["dropped_empty"],
+            if m["cap_reached"] == true {
+                "; the 10x cap was reached"
+            } else {
+                ""
+            }
+        );
+    }
     let samples = view["samples"].as_array().map_or(&[][..], Vec::as_slice);
     for s in samples.iter().take(SHOWN) {
         let text = s["text"].as_str().unwrap_or("").trim_end();
