@@ -3,11 +3,12 @@
 //! step, epoch, data cursor, learning rate, plateau counters, metric history) and
 //! `model.safetensors` (the best weights so far).
 //!
-//! A finished run keeps these files inside its artifact. An interrupted run (Ctrl-C) has no
-//! artifact yet: its checkpoint lives in `<root>/train/.resume-<id>/`, a hidden directory
-//! that readers ignore and that `artifact::begin` does not sweep; committing the artifact of
-//! that id removes it. Dropout randomness is reseeded from (seed, step) before every step, so
-//! the RNG needs no saving.
+//! A finished run keeps these files inside its artifact. A run in progress writes them to
+//! `<root>/train/.resume-<id>/` at every validation, every `--checkpoint-every` and on
+//! Ctrl-C (see [`crate::resume`]): a hidden directory that readers ignore and that
+//! `artifact::begin` does not sweep; committing the artifact of that id removes it.
+//! `state.bin` is written last, and a directory without it is not a checkpoint. Dropout
+//! randomness is reseeded from (seed, step) before every step, so the RNG needs no saving.
 
 use crate::adam::Adam;
 use crate::config::TrainParams;
@@ -23,15 +24,10 @@ pub const LAST_FILE: &str = "last.safetensors";
 pub const OPTIM_FILE: &str = "optim.safetensors";
 pub const STATE_FILE: &str = "state.bin";
 pub const BEST_FILE: &str = "model.safetensors";
-/// Prefix of the directory of an interrupted run's checkpoint, next to the train artifacts.
+/// Prefix of the directory of a run in progress' checkpoint, next to the train artifacts.
 pub const RESUME_PREFIX: &str = ".resume-";
 /// Version of `state.bin`.
 const STATE_VERSION: u32 = 1;
-
-/// Where the checkpoint of an interrupted run of artifact `id` lives under `root`.
-pub fn resume_dir(root: &Path, id: &str) -> PathBuf {
-    root.join(crate::STAGE).join(format!("{RESUME_PREFIX}{id}"))
-}
 
 /// The loop's counters: everything besides tensors that an exact resume needs.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,8 +72,8 @@ struct StateFile {
     adam_step: i64,
 }
 
-/// Writes a complete checkpoint into `dir` (created if needed). `best` is the best-weights
-/// file to copy in, unless it already is `dir/model.safetensors`.
+/// Writes a complete checkpoint into `dir` (created if needed), `state.bin` last. `best` is
+/// the best-weights file to copy in, unless it already is `dir/model.safetensors`.
 pub fn write(
     dir: &Path,
     vs: &nn::VarStore,
@@ -93,6 +89,12 @@ pub fn write(
     tensors.push(("state.c".into(), hidden.c.shallow_clone()));
     let optim = dir.join(OPTIM_FILE);
     Tensor::write_safetensors(&tensors, &optim)?;
+    if let Some(best) = best {
+        let target = dir.join(BEST_FILE);
+        if best != target && best.is_file() {
+            std::fs::copy(best, &target).map_err(|e| TrainError::io(&target, e))?;
+        }
+    }
     let file = StateFile {
         version: STATE_VERSION,
         params_json: serde_json::to_string(&state.params).expect("params serialise"),
@@ -118,12 +120,6 @@ pub fn write(
     })?;
     let path = dir.join(STATE_FILE);
     std::fs::write(&path, bytes).map_err(|e| TrainError::io(&path, e))?;
-    if let Some(best) = best {
-        let target = dir.join(BEST_FILE);
-        if best != target && best.is_file() {
-            std::fs::copy(best, &target).map_err(|e| TrainError::io(&target, e))?;
-        }
-    }
     Ok(())
 }
 

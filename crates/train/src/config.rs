@@ -96,12 +96,19 @@ pub struct TrainConfig {
     #[arg(long)]
     #[serde(skip)]
     pub threads: Option<i32>,
+    /// Also write the resume checkpoint when this much time passed since the last one
+    /// (it is written at every validation anyway), so that a killed run loses at most this.
+    #[arg(long, value_parser = parse_duration, default_value = "10m")]
+    #[serde(skip)]
+    pub checkpoint_every: f64,
     /// Where to train: `auto` (CUDA when present), `cpu`, `cuda` or `cuda:N`.
     #[arg(long, default_value = "auto")]
     #[serde(skip)]
     pub device: String,
     /// Continue from a resume checkpoint: a train artifact directory or the
-    /// `<root>/train/.resume-<id>` directory an interrupted run left.
+    /// `<root>/train/.resume-<id>` directory that a stopped, killed or diverged run left.
+    /// Only --epochs, --max-steps, --time-budget, --patience, --lr and --clip may differ
+    /// from the run that wrote it.
     #[arg(long, value_name = "DIR")]
     #[serde(skip)]
     pub resume: Option<PathBuf>,
@@ -141,6 +148,7 @@ impl TrainConfig {
             eval_every: None,
             patience: None,
             threads: None,
+            checkpoint_every: 600.0,
             device: "auto".into(),
             resume: None,
             quiet: false,
@@ -219,8 +227,16 @@ pub struct TrainParams {
     pub patience: u32,
 }
 
-/// Fields that only say when to stop: a resumed run may change them.
-pub const STOP_FIELDS: [&str; 4] = ["epochs", "max_steps", "time_budget_s", "patience"];
+/// Fields a resumed run may change: when to stop, and the step size (to get past a diverged
+/// step).
+pub const RESUME_MAY_CHANGE: [&str; 6] = [
+    "epochs",
+    "max_steps",
+    "time_budget_s",
+    "patience",
+    "lr",
+    "clip",
+];
 
 impl TrainParams {
     /// Checks every value, naming the flag.
@@ -261,7 +277,7 @@ impl TrainParams {
         Ok(())
     }
 
-    /// Names of the fields (dotted for the model) other than [`STOP_FIELDS`] whose values
+    /// Names of the fields (dotted for the model) other than [`RESUME_MAY_CHANGE`] whose values
     /// differ between `self` and `other`.
     pub fn differing_fields(&self, other: &TrainParams) -> Vec<String> {
         let (a, b) = (
@@ -273,7 +289,7 @@ impl TrainParams {
             return fields;
         };
         for (key, va) in a {
-            if STOP_FIELDS.contains(&key.as_str()) || b.get(key) == Some(va) {
+            if RESUME_MAY_CHANGE.contains(&key.as_str()) || b.get(key) == Some(va) {
                 continue;
             }
             match (va.as_object(), b.get(key).and_then(|v| v.as_object())) {

@@ -45,19 +45,37 @@ pub enum TrainError {
     },
     #[error("resume checkpoint {dir}: {message}")]
     Resume { dir: PathBuf, message: String },
-    #[error("resume checkpoint {dir} was made with other settings: {} differ; resume with the same flags (only --epochs, --max-steps, --time-budget and --patience may change)", fields.join(", "))]
+    #[error("resume checkpoint {dir} was made with other settings: {} differ; resume with the same flags (only --epochs, --max-steps, --time-budget, --patience, --lr and --clip may change)", fields.join(", "))]
     ResumeMismatch { dir: PathBuf, fields: Vec<String> },
-    #[error("training loss is {loss} at step {step} (epoch {epoch}); lower --lr or --clip{}", checkpoint.as_ref().map(|d| format!("; the last good resume checkpoint is {}", d.display())).unwrap_or_default())]
+    #[error("training loss is {loss} at step {step} (epoch {epoch}); {}", non_finite_advice(checkpoint.as_ref(), *lr))]
     NonFinite {
         step: u64,
         epoch: u32,
         loss: f64,
-        checkpoint: Option<PathBuf>,
+        /// The resume checkpoint left behind and its step, if one was written.
+        checkpoint: Option<(PathBuf, u64)>,
+        /// The `--lr` of the run.
+        lr: f64,
     },
+    #[error("{} is in use by another process training the same artifact ({}); wait for it to finish or stop it, then rerun", dir.display(), if owner.is_empty() { "owner unknown" } else { owner })]
+    Busy { dir: PathBuf, owner: String },
     #[error("interrupted at step {step}; resume with --resume {}", dir.display())]
     Interrupted { step: u64, dir: PathBuf },
     #[error("libtorch: {0}")]
     Torch(#[from] tch::TchError),
+}
+
+/// How to go on after a diverged run.
+fn non_finite_advice(checkpoint: Option<&(PathBuf, u64)>, lr: f64) -> String {
+    match checkpoint {
+        Some((dir, step)) => format!(
+            "the last good checkpoint is {} (step {step}): continue from it with a lower learning rate, e.g. `--resume {} --lr {}` (or a lower --clip)",
+            dir.display(),
+            dir.display(),
+            lr / 2.0
+        ),
+        None => "no checkpoint was written before it; rerun with a lower --lr or --clip".into(),
+    }
 }
 
 impl TrainError {

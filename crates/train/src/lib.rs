@@ -2,7 +2,8 @@
 //!
 //! Artifact files: `config.json` (the [`model::ModelConfig`] that `generate` rebuilds),
 //! `model.safetensors` (best weights by validation loss), `last.safetensors` +
-//! `optim.safetensors` + `state.bin` (exact resume, see [`checkpoint`]), `metrics.jsonl`
+//! `optim.safetensors` + `state.bin` (exact resume, see [`checkpoint`]; while a run is in
+//! progress they live in a [`resume`] directory beside the artifacts), `metrics.jsonl`
 //! ([`metrics::Record`] per line) and `curve.svg`. The manifest's metrics are a
 //! [`TrainSummary`]; its params are the resolved [`TrainParams`].
 
@@ -16,6 +17,7 @@ pub mod evaluate;
 pub mod interrupt;
 pub mod metrics;
 pub mod progress;
+pub mod resume;
 pub mod stage;
 pub mod training;
 
@@ -23,8 +25,8 @@ pub use config::{OutputArg, Preset, TrainConfig, TrainParams, parse_device};
 pub use error::TrainError;
 pub use evaluate::{Evaluation, bits_per_char};
 pub use interrupt::{install_ctrlc_handler, request_stop};
-pub use stage::{TrainOutcome, TrainSummary, read_params, run, run_with_stop};
-pub use training::StopReason;
+pub use stage::{TrainOutcome, TrainSummary, read_params, run, run_with_hook};
+pub use training::{StepAction, StopReason};
 
 /// Stage name in artifact paths and manifests.
 pub const STAGE: &str = "train";

@@ -12,7 +12,8 @@ use crate::evaluate::{Evaluation, evaluate};
 use crate::interrupt::take_stop_request;
 use crate::metrics::{Record, to_jsonl};
 use crate::progress::Progress;
-use crate::training::{Learner, StopReason, ValidSet, train_loop, validate};
+use crate::resume::ResumeSlot;
+use crate::training::{Learner, LoopHooks, StepAction, StopReason, ValidSet, train_loop, validate};
 use crate::{CONFIG_FILE, CURVE_FILE, FORMAT_VERSION, METRICS_FILE, STAGE};
 use artifact::{Artifact, Begin, InputRef, Producer, StageSpec};
 use serde::{Deserialize, Serialize};
@@ -47,25 +48,32 @@ pub struct TrainOutcome {
 }
 
 /// Trains on the tokenize artifact `input` (its directory, or an artifact root whose
-/// `tokenize/latest` is used) into a train artifact under `output_root`. Ctrl-C (after
-/// [`crate::install_ctrlc_handler`]) or [`crate::request_stop`] writes the resume checkpoint
-/// and returns [`TrainError::Interrupted`].
+/// `tokenize/latest` is used) into a train artifact under `output_root`. The resume
+/// checkpoint `<output_root>/train/.resume-<id>/` is kept up to date while training (see
+/// [`crate::resume`]) and removed once the artifact is committed. Ctrl-C (after
+/// [`crate::install_ctrlc_handler`]) or [`crate::request_stop`] writes it and returns
+/// [`TrainError::Interrupted`].
 pub fn run(
     input: &Path,
     output_root: &Path,
     config: &TrainConfig,
 ) -> Result<TrainOutcome, TrainError> {
     take_stop_request();
-    run_with_stop(input, output_root, config, &|_| take_stop_request())
+    run_with_hook(input, output_root, config, &|_| {
+        if take_stop_request() {
+            StepAction::Stop
+        } else {
+            StepAction::Continue
+        }
+    })
 }
 
-/// [`run`] with a custom stop request, asked after every step with the step count: returning
-/// true acts like Ctrl-C.
-pub fn run_with_stop(
+/// [`run`] with a custom hook in place of Ctrl-C, asked after every step with the step count.
+pub fn run_with_hook(
     input: &Path,
     output_root: &Path,
     config: &TrainConfig,
-    should_stop: &dyn Fn(u64) -> bool,
+    after_step: &dyn Fn(u64) -> StepAction,
 ) -> Result<TrainOutcome, TrainError> {
     let corpus = read_corpus(input)?;
     let params = config.resolve(corpus.vocab_size as i64)?;
@@ -74,17 +82,6 @@ pub fn run_with_stop(
     for split in [&corpus.train, &corpus.valid, &corpus.test] {
         check_length(split, &dir, params.batch_size, params.seq_len)?;
     }
-    let resume = config.resume.as_deref().map(checkpoint::read).transpose()?;
-    if let Some(ck) = &resume {
-        let fields = params.differing_fields(&ck.state.params);
-        if !fields.is_empty() {
-            return Err(TrainError::ResumeMismatch {
-                dir: ck.dir.clone(),
-                fields,
-            });
-        }
-    }
-
     let input_path = match corpus.artifact.dir().strip_prefix(output_root) {
         Ok(rel) => rel
             .iter()
@@ -121,7 +118,24 @@ pub fn run_with_stop(
         }
         Begin::Staging(staging) => staging,
     };
-    let resume_dir = checkpoint::resume_dir(output_root, staging.id());
+    // Taken before the checkpoint is read: its owner may be replacing it.
+    let slot = ResumeSlot::acquire(output_root, staging.id())?;
+    let resume = config.resume.as_deref().map(checkpoint::read).transpose()?;
+    if let Some(ck) = &resume {
+        let fields = params.differing_fields(&ck.state.params);
+        if !fields.is_empty() {
+            return Err(TrainError::ResumeMismatch {
+                dir: ck.dir.clone(),
+                fields,
+            });
+        }
+    } else if slot.dir().is_dir() && !config.quiet {
+        eprintln!(
+            "warning: {} holds a checkpoint of an earlier run of this artifact; starting over replaces it at the first validation (pass --resume {} to continue that run instead)",
+            slot.dir().display(),
+            slot.dir().display()
+        );
+    }
     if let Some(threads) = config.threads {
         tch::set_num_threads(threads);
     }
@@ -153,6 +167,10 @@ pub fn run_with_stop(
                 std::fs::copy(&best, &best_path).map_err(|e| TrainError::io(&best_path, e))?;
             }
             let mut state = ck.state.clone();
+            if params.lr != ck.state.params.lr {
+                // A new --lr keeps the decays that happened so far.
+                state.lr *= params.lr / ck.state.params.lr;
+            }
             state.params = params.clone();
             (state, ck.hidden(device)?)
         }
@@ -188,6 +206,14 @@ pub fn run_with_stop(
         adam: &mut adam,
         hidden,
     };
+    let mut save_checkpoint = |learner: &Learner, state: &TrainState| {
+        slot.save(learner.vs, learner.adam, &learner.hidden, state, &best_path)
+    };
+    let mut hooks = LoopHooks {
+        after_step,
+        checkpoint: &mut save_checkpoint,
+        checkpoint_every_s: config.checkpoint_every,
+    };
     let reason = train_loop(
         &mut learner,
         &mut state,
@@ -195,42 +221,36 @@ pub fn run_with_stop(
         &valid,
         &best_path,
         &mut progress,
-        should_stop,
-        started,
+        &mut hooks,
     );
     let train_seconds = started.elapsed().as_secs_f64();
     let reason = match reason {
         Err(TrainError::NonFinite {
-            step, epoch, loss, ..
+            step,
+            epoch,
+            loss,
+            lr,
+            ..
         }) => {
             progress.finish();
-            let checkpoint = resume_dir.is_dir().then(|| resume_dir.clone());
+            let checkpoint = checkpoint::read(slot.dir())
+                .ok()
+                .map(|ck| (ck.dir, ck.state.step));
             return Err(TrainError::NonFinite {
                 step,
                 epoch,
                 loss,
                 checkpoint,
+                lr,
             });
         }
         other => other?,
     };
     if reason == StopReason::Interrupted {
         progress.finish();
-        let tmp = resume_dir.with_extension("tmp");
-        let _ = std::fs::remove_dir_all(&tmp);
-        checkpoint::write(
-            &tmp,
-            &vs,
-            learner.adam,
-            &learner.hidden,
-            &state,
-            Some(&best_path),
-        )?;
-        let _ = std::fs::remove_dir_all(&resume_dir);
-        std::fs::rename(&tmp, &resume_dir).map_err(|e| TrainError::io(&resume_dir, e))?;
         return Err(TrainError::Interrupted {
             step: state.step,
-            dir: resume_dir,
+            dir: slot.dir().to_path_buf(),
         });
     }
     if state.last_eval_step != Some(state.step) {
@@ -298,7 +318,7 @@ pub fn run_with_stop(
         device: format!("{device:?}"),
     };
     let artifact = staging.commit(serde_json::to_value(&summary).expect("summary serialises"))?;
-    let _ = std::fs::remove_dir_all(&resume_dir);
+    slot.remove()?;
     Ok(TrainOutcome {
         artifact,
         skipped: false,

@@ -1,7 +1,9 @@
 //! The training loop: B parallel streams, truncated back-propagation through time over T
 //! steps with the state carried and detached, cross-entropy, Adam with gradient-norm
 //! clipping; validation every epoch and every `eval_every` steps with learning-rate decay on
-//! plateau and early stopping; stops on epochs, max steps, time budget or a stop request.
+//! plateau and early stopping; the resume checkpoint after every validation, every
+//! `checkpoint_every` seconds and on a stop request; stops on epochs, max steps, time budget,
+//! early stopping or a stop request.
 
 use crate::adam::Adam;
 use crate::checkpoint::TrainState;
@@ -26,6 +28,28 @@ pub enum StopReason {
     TimeBudget,
     EarlyStop,
     Interrupted,
+}
+
+/// What the caller of the loop wants after a step (see [`LoopHooks::after_step`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepAction {
+    Continue,
+    /// Write the resume checkpoint and stop, as Ctrl-C does.
+    Stop,
+    /// Fill every weight with NaN once this step's checkpoint is written, so that the next
+    /// step diverges: how tests reach the divergence path after a checkpoint (no real
+    /// learning rate diverges at a chosen step).
+    PoisonWeights,
+}
+
+/// The loop's connections to its caller.
+pub struct LoopHooks<'a> {
+    /// Asked after every step with the step count (Ctrl-C, tests).
+    pub after_step: &'a dyn Fn(u64) -> StepAction,
+    /// Writes the resume checkpoint of the current state.
+    pub checkpoint: &'a mut dyn FnMut(&Learner, &TrainState) -> Result<(), TrainError>,
+    /// Seconds after which a checkpoint is due even without a validation.
+    pub checkpoint_every_s: f64,
 }
 
 /// The valid split and what bits per character need.
@@ -122,8 +146,8 @@ pub fn validate(
     Ok(eval)
 }
 
-/// Trains until a stop condition; `should_stop(step)` is asked after every step (Ctrl-C).
-#[allow(clippy::too_many_arguments)]
+/// Trains until a stop condition. A stop request ([`StepAction::Stop`]) returns
+/// [`StopReason::Interrupted`] after writing the checkpoint.
 pub fn train_loop(
     learner: &mut Learner,
     state: &mut TrainState,
@@ -131,8 +155,7 @@ pub fn train_loop(
     valid: &ValidSet,
     best_path: &Path,
     progress: &mut Progress,
-    should_stop: &dyn Fn(u64) -> bool,
-    started: Instant,
+    hooks: &mut LoopHooks,
 ) -> Result<StopReason, TrainError> {
     let params: TrainParams = state.params.clone();
     let batches = train.batches();
@@ -143,7 +166,8 @@ pub fn train_loop(
         .min(batches * u64::from(params.epochs));
     let batch_size = train.inputs.size()[0];
     let mut window = (Instant::now(), state.tokens_seen);
-    let elapsed = |state: &TrainState| state.elapsed_s + started.elapsed().as_secs_f64();
+    let (started, elapsed_before) = (Instant::now(), state.elapsed_s);
+    let mut last_checkpoint = Instant::now();
     while state.epoch < params.epochs {
         if state.cursor == 0 {
             learner.hidden = learner.model.zero_state(batch_size);
@@ -166,6 +190,7 @@ pub fn train_loop(
                     epoch: state.epoch,
                     loss: value,
                     checkpoint: None,
+                    lr: params.lr,
                 });
             }
             learner.hidden = next;
@@ -174,6 +199,7 @@ pub fn train_loop(
             state.tokens_seen += targets.numel() as u64;
             state.train_loss_sum += value;
             state.train_loss_steps += 1;
+            state.elapsed_s = elapsed_before + started.elapsed().as_secs_f64();
 
             let rate =
                 (state.tokens_seen - window.1) as f64 / window.0.elapsed().as_secs_f64().max(1e-9);
@@ -204,19 +230,41 @@ pub fn train_loop(
                 state.epoch += 1;
                 state.cursor = 0;
             }
+            let action = (hooks.after_step)(state.step);
             let stop = if state.bad_evals >= params.patience {
                 Some(StopReason::EarlyStop)
+            } else if state.epoch >= params.epochs {
+                Some(StopReason::Epochs)
             } else if params.max_steps.is_some_and(|m| state.step >= m) {
                 Some(StopReason::MaxSteps)
-            } else if params.time_budget_s.is_some_and(|b| elapsed(state) >= b) {
+            } else if params.time_budget_s.is_some_and(|b| state.elapsed_s >= b) {
                 Some(StopReason::TimeBudget)
-            } else if should_stop(state.step) {
+            } else if action == StepAction::Stop {
                 Some(StopReason::Interrupted)
             } else {
                 None
             };
+            // A run that ends here commits its artifact instead.
+            let due = state.last_eval_step == Some(state.step)
+                || last_checkpoint.elapsed().as_secs_f64() >= hooks.checkpoint_every_s;
+            if stop == Some(StopReason::Interrupted) || (stop.is_none() && due) {
+                let writing = Instant::now();
+                (hooks.checkpoint)(learner, state)?;
+                last_checkpoint = Instant::now();
+                progress.println(&format!(
+                    "checkpoint  step {}  written in {:.2} s",
+                    state.step,
+                    writing.elapsed().as_secs_f64()
+                ));
+            }
+            if action == StepAction::PoisonWeights {
+                tch::no_grad(|| {
+                    for mut var in learner.vs.trainable_variables() {
+                        let _ = var.fill_(f64::NAN);
+                    }
+                });
+            }
             if let Some(reason) = stop {
-                state.elapsed_s = elapsed(state);
                 return Ok(reason);
             }
             if state.cursor == 0 {
@@ -224,6 +272,5 @@ pub fn train_loop(
             }
         }
     }
-    state.elapsed_s = elapsed(state);
     Ok(StopReason::Epochs)
 }

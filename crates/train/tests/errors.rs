@@ -170,9 +170,9 @@ fn presets_resolve_to_the_documented_values() {
             div_value: 4.0
         }
     );
-    // The params (the artifact id) leave out threads, device, resume and quiet.
+    // The params (the artifact id) leave out threads, device, resume, checkpoint_every and quiet.
     let json = serde_json::to_value(&cpu).unwrap();
-    for key in ["threads", "device", "resume", "quiet"] {
+    for key in ["threads", "device", "resume", "checkpoint_every", "quiet"] {
         assert!(json.get(key).is_none(), "{key}");
     }
 }

@@ -3,11 +3,11 @@
 
 mod common;
 
-use common::{periodic_corpus, tiny_config, tokenize_artifact, torch_lock, train_entries};
+use common::{at_step, periodic_corpus, tiny_config, tokenize_artifact, torch_lock, train_entries};
 use std::path::Path;
 use tch::Device;
 use train::metrics::{Record, from_jsonl};
-use train::{StopReason, TrainConfig, TrainError, run, run_with_stop};
+use train::{StepAction, StopReason, TrainConfig, TrainError, run, run_with_hook};
 
 fn records(dir: &Path) -> Vec<Record> {
     from_jsonl(&std::fs::read_to_string(dir.join("metrics.jsonl")).unwrap()).unwrap()
@@ -153,7 +153,7 @@ fn interrupted_then_resumed_equals_uninterrupted() {
 
     let root = tmp.path().join("parts");
     // Stop mid-epoch (7 batches per epoch at 2 × 8 over 193 train tokens… any step works).
-    let err = run_with_stop(&input, &root, &config, &|step| step == 10).unwrap_err();
+    let err = run_with_hook(&input, &root, &config, &at_step(10, StepAction::Stop)).unwrap_err();
     let TrainError::Interrupted { step, dir } = &err else {
         panic!("{err}")
     };
@@ -185,15 +185,15 @@ fn interrupted_then_resumed_equals_uninterrupted() {
     // Resuming with another model shape names the differing fields.
     let other = TrainConfig {
         hidden_size: Some(6),
-        lr: Some(0.01),
+        seq_len: Some(7),
         epochs: Some(9),
         resume: Some(whole.artifact.dir().to_path_buf()),
         ..config
     };
     let err = run(&input, &root, &other).unwrap_err().to_string();
     assert!(
-        err.contains("model.hidden_size, lr differ")
-            || err.contains("lr, model.hidden_size differ"),
+        err.contains("model.hidden_size, seq_len differ")
+            || err.contains("seq_len, model.hidden_size differ"),
         "{err}"
     );
 }
@@ -231,8 +231,9 @@ fn a_diverging_run_names_the_step_and_leaves_no_artifact() {
     let _lock = torch_lock();
     let tmp = tempfile::tempdir().unwrap();
     let input = tokenize_artifact(tmp.path(), &periodic_corpus(40));
+    // Weights of ~1e38 after the first step: the logits of the second overflow float32.
     let config = TrainConfig {
-        lr: Some(1e30),
+        lr: Some(1e38),
         clip: Some(1e30),
         ..tiny_config()
     };
@@ -241,8 +242,10 @@ fn a_diverging_run_names_the_step_and_leaves_no_artifact() {
         panic!("{err}")
     };
     assert!(*step >= 2, "{err}");
+    let message = err.to_string();
     assert!(
-        err.to_string().contains(&format!("at step {step}")),
+        message.contains(&format!("at step {step}"))
+            && message.contains("no checkpoint was written before it"),
         "{err}"
     );
     assert_eq!(train_entries(tmp.path()), Vec::<String>::new());

@@ -15,7 +15,7 @@ pub fn torch_lock() -> MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 use tokenize::{Level, Split, TokenizeConfig};
-use train::{Preset, TrainConfig};
+use train::{Preset, StepAction, TrainConfig};
 
 /// Commits a clean artifact under `root` with one document of `paragraphs`.
 pub fn clean_artifact(root: &Path, paragraphs: &[String]) -> PathBuf {
@@ -90,4 +90,15 @@ pub fn train_entries(root: &Path) -> Vec<String> {
     };
     names.sort();
     names
+}
+
+/// A hook that answers `action` at step `target` and continues otherwise.
+pub fn at_step(target: u64, action: StepAction) -> impl Fn(u64) -> StepAction {
+    move |step| {
+        if step == target {
+            action
+        } else {
+            StepAction::Continue
+        }
+    }
 }
