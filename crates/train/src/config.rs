@@ -108,7 +108,8 @@ pub struct TrainConfig {
     /// Continue from a resume checkpoint: a train artifact directory or the
     /// `<root>/train/.resume-<id>` directory that a stopped, killed or diverged run left.
     /// Only --epochs, --max-steps, --time-budget, --patience, --lr and --clip may differ
-    /// from the run that wrote it.
+    /// from the run that wrote it. Not needed to continue with the very same flags: a
+    /// checkpoint of the same artifact is picked up by itself.
     #[arg(long, value_name = "DIR")]
     #[serde(skip)]
     pub resume: Option<PathBuf>,

@@ -120,7 +120,24 @@ pub fn run_with_hook(
     };
     // Taken before the checkpoint is read: its owner may be replacing it.
     let slot = ResumeSlot::acquire(output_root, staging.id())?;
-    let resume = config.resume.as_deref().map(checkpoint::read).transpose()?;
+    // A checkpoint of this very artifact (same id, so the same parameters) is an interrupted
+    // or killed run: continue it rather than start over.
+    let automatic = config.resume.is_none() && slot.dir().is_dir();
+    let resume_dir = match &config.resume {
+        Some(dir) => Some(dir.clone()),
+        None => automatic.then(|| slot.dir().to_path_buf()),
+    };
+    let resume = match resume_dir.as_deref().map(checkpoint::read).transpose() {
+        Err(e) if automatic => {
+            return Err(TrainError::Resume {
+                dir: slot.dir().to_path_buf(),
+                message: format!(
+                    "the checkpoint of an earlier run cannot be read ({e}); delete the folder to start over"
+                ),
+            });
+        }
+        other => other?,
+    };
     if let Some(ck) = &resume {
         let fields = params.differing_fields(&ck.state.params);
         if !fields.is_empty() {
@@ -129,12 +146,13 @@ pub fn run_with_hook(
                 fields,
             });
         }
-    } else if slot.dir().is_dir() && !config.quiet {
-        eprintln!(
-            "warning: {} holds a checkpoint of an earlier run of this artifact; starting over replaces it at the first validation (pass --resume {} to continue that run instead)",
-            slot.dir().display(),
-            slot.dir().display()
-        );
+        if automatic && !config.quiet {
+            eprintln!(
+                "train: continuing the interrupted run from its checkpoint {} (step {}); delete that folder to start over",
+                ck.dir.display(),
+                ck.state.step
+            );
+        }
     }
     if let Some(threads) = config.threads {
         tch::set_num_threads(threads);

@@ -139,7 +139,7 @@ fn a_lower_learning_rate_may_continue_a_checkpoint() {
 }
 
 #[test]
-fn a_killed_process_resumes_from_its_last_checkpoint() {
+fn a_killed_process_is_continued_from_its_last_checkpoint_by_the_same_command() {
     let _lock = torch_lock();
     let tmp = tempfile::tempdir().unwrap();
     let input = tokenize_artifact(tmp.path(), &periodic_corpus(40));
@@ -189,11 +189,10 @@ fn a_killed_process_resumes_from_its_last_checkpoint() {
     child.kill().unwrap();
     child.wait().unwrap();
 
-    let resumed = TrainConfig {
-        resume: Some(dir.clone()),
-        ..long_config.clone()
-    };
-    let outcome = run(&input, &root, &resumed).unwrap();
+    // The same command again continues from the checkpoint by itself (no --resume).
+    let checkpoint_step = train::checkpoint::read(&dir).unwrap().state.step;
+    assert!(checkpoint_step > 0);
+    let outcome = run(&input, &root, &long_config).unwrap();
     let whole = run(&input, &tmp.path().join("whole"), &long_config).unwrap();
     assert_eq!(outcome.artifact.id(), whole.artifact.id());
     assert_eq!(losses(outcome.artifact.dir()), losses(whole.artifact.dir()));
