@@ -1,7 +1,8 @@
 //! The four stages end to end through `cargo xtask pipeline`, on a tiny generated corpus:
 //! artifacts exist and verify, a second run skips every stage, a changed generate parameter
 //! reruns only generate, `inspect --json` reports the lineage, `report` writes the page, and a
-//! killed stage leaves nothing that a later run accepts as complete.
+//! killed stage leaves nothing that a later run accepts as complete, and the next run continues
+//! training from the checkpoint.
 //!
 //! It needs the stage binaries, so it is ignored by a plain `cargo test`: `cargo xtask test`
 //! builds them and runs it with `JIANGHU_BIN_DIR` pointing at them.
@@ -212,16 +213,17 @@ fn four_stages_skip_rerun_lineage_and_a_killed_stage() {
     let samples = fx.inspect_json("tiny/generate/latest");
     assert_eq!(samples["view"]["samples"].as_array().unwrap().len(), 3);
 
-    // Kill the train stage outright while it writes: its staging directory names its pid.
+    // Kill the train stage outright once it has a checkpoint: its staging directory names its
+    // pid, and `.resume-<id>/state.bin` is the checkpoint.
     let corpus = fx.corpus.to_str().unwrap();
     let slow = [
-        "train",
+        "pipeline",
         "--corpus",
         corpus,
         "--set",
-        "max_steps=1000000",
+        "train.max_steps=1000000",
         "--set",
-        "time_budget=15s",
+        "train.time_budget=15s",
     ];
     let mut child = fx
         .xtask(&slow)
@@ -231,25 +233,25 @@ fn four_stages_skip_rerun_lineage_and_a_killed_stage() {
         .unwrap();
     let train_dir = fx.artifacts.join("tiny/train");
     let started = Instant::now();
-    let pid = loop {
-        let staging = std::fs::read_dir(&train_dir)
+    let hidden_entry = |prefix: &str| {
+        std::fs::read_dir(&train_dir)
             .unwrap()
             .flatten()
-            .find_map(|e| {
-                let name = e.file_name().to_string_lossy().into_owned();
-                name.starts_with(".staging-")
-                    .then(|| name.rsplit('-').next().unwrap().to_owned())
-            });
-        if let Some(pid) = staging {
-            break pid;
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .find(|name| name.starts_with(prefix) && !name[1..].contains('.'))
+    };
+    let pid = loop {
+        let checkpoint = hidden_entry(".resume-")
+            .is_some_and(|name| train_dir.join(name).join("state.bin").is_file());
+        if let (true, Some(staging)) = (checkpoint, hidden_entry(".staging-")) {
+            break staging.rsplit('-').next().unwrap().to_owned();
         }
         assert!(
             started.elapsed() < Duration::from_secs(60),
-            "train never started staging"
+            "train never wrote a checkpoint"
         );
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(20));
     };
-    std::thread::sleep(Duration::from_millis(500));
     assert!(
         Command::new("kill")
             .args(["-KILL", &pid])
@@ -277,16 +279,18 @@ fn four_stages_skip_rerun_lineage_and_a_killed_stage() {
     assert_eq!(trains[0]["id"], id_of("train").as_str());
     assert_eq!(trains[0]["latest"], true);
 
-    // The same command again trains (nothing of the killed run counts as done) and finishes.
+    // The same command again continues training from the checkpoint (nothing of the killed run
+    // counts as done), finishes, and generates from the new model.
     let out = fx.xtask(&slow).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
     assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        stderr.contains("continuing the interrupted run from its checkpoint"),
+        "{stderr}"
     );
     let rerun = summary(&out);
-    assert_eq!(ran(&rerun), ["train"]);
-    assert_ne!(rerun[0].1, id_of("train"));
+    assert_eq!(ran(&rerun), ["train", "generate"]);
+    assert_ne!(rerun[2].1, id_of("train"));
     let hidden: Vec<String> = std::fs::read_dir(&train_dir)
         .unwrap()
         .flatten()
