@@ -3,6 +3,7 @@
 //! A plain binary with one module per subcommand (rust-analyzer's xtask convention). It never
 //! depends on `tch`: it must build before libtorch exists, because installing libtorch is its job.
 
+mod bench;
 mod fetch_data;
 mod inspect;
 mod pipeline;
@@ -36,6 +37,9 @@ enum Task {
     Inspect(inspect::InspectArgs),
     /// Check formatting, run clippy with warnings denied, and run the whole test suite.
     Test,
+    /// Run the criterion benchmarks, or with `--compare` time every stage against the Python
+    /// seed and write docs/PERFORMANCE.md.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -49,6 +53,7 @@ fn run(cli: Cli) -> Result<()> {
         Task::Pipeline(args) => pipeline::run(&args),
         Task::Inspect(args) => inspect::run(&args),
         Task::Test => test::run(),
+        Task::Bench(args) => bench::run(&args),
     }
 }
 
