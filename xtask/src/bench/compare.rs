@@ -127,6 +127,8 @@ pub(crate) struct Results {
     pub segmentation: [(u64, u64); 2],
     /// Python's preprocessing time inside the interpreter (without start and imports).
     pub python_inner_s: Vec<f64>,
+    /// Wall time of each run of `jianghu-clean` and of `jianghu-tokenize`.
+    pub rust_stage_s: [Vec<f64>; 2],
     /// Per shape: full softmax and adaptive softmax rows.
     pub train: Vec<(TrainShape, Row, Row)>,
     pub decode_batch1: Row,
@@ -213,6 +215,7 @@ pub(crate) fn run(config: &CompareConfig) -> Result<Results> {
     let mut rust_segmentation = (0, 0);
     let mut python_segmentation = (0, 0);
     let mut python_inner_s = Vec::new();
+    let mut rust_stage_s = [Vec::new(), Vec::new()];
     let shapes = train_shapes();
     let mut train_sides: Vec<[Side; 3]> = shapes
         .iter()
@@ -243,8 +246,15 @@ pub(crate) fn run(config: &CompareConfig) -> Result<Results> {
         in_order(
             rust_first,
             || {
-                let (measured, tokens, vocab) = rust_preprocess(&stages, &corpus)?;
+                let ([clean, tokenize], tokens, vocab) = rust_preprocess(&stages, &corpus)?;
+                let measured = Measured {
+                    wall_s: clean.wall_s + tokenize.wall_s,
+                    cpu_s: clean.cpu_s + tokenize.cpu_s,
+                    peak_rss_kib: clean.peak_rss_kib.max(tokenize.peak_rss_kib),
+                };
                 pre_rust.add(&measured, &[measured.wall_s], chars);
+                rust_stage_s[0].push(clean.wall_s);
+                rust_stage_s[1].push(tokenize.wall_s);
                 rust_segmentation = (tokens, vocab);
                 progress("preprocessing", &pre_rust);
                 Ok(())
@@ -392,6 +402,7 @@ pub(crate) fn run(config: &CompareConfig) -> Result<Results> {
         preprocess,
         segmentation: [rust_segmentation, python_segmentation],
         python_inner_s,
+        rust_stage_s,
         train,
         decode_batch1,
         decode_batch32,
@@ -440,11 +451,11 @@ fn check_elements(run: &BenchRun, expected: u64, bench: &str, group: &str) -> Re
 }
 
 /// `jianghu-clean` then `jianghu-tokenize --level word` into a fresh artifact root: the two
-/// processes' summed times and larger peak RSS, and the tokens and vocabulary made.
+/// processes' measurements, and the tokens and vocabulary made.
 fn rust_preprocess(
     stages: &HashMap<String, PathBuf>,
     corpus: &Path,
-) -> Result<(Measured, u64, u64)> {
+) -> Result<([Measured; 2], u64, u64)> {
     let root = tempfile::tempdir().context("cannot create a temporary directory")?;
     let mut clean = Command::new(&stages["jianghu-clean"]);
     clean
@@ -468,12 +479,7 @@ fn rust_preprocess(
         .map(|s| metrics["tokens"][s].as_u64().unwrap_or(0))
         .sum();
     let vocab = metrics["vocab_size"].as_u64().unwrap_or(0);
-    let measured = Measured {
-        wall_s: cleaned.wall_s + tokenized.wall_s,
-        cpu_s: cleaned.cpu_s + tokenized.cpu_s,
-        peak_rss_kib: cleaned.peak_rss_kib.max(tokenized.peak_rss_kib),
-    };
-    Ok((measured, tokens, vocab))
+    Ok(([cleaned, tokenized], tokens, vocab))
 }
 
 /// `NAME` under data/ (fetching the default Song ci when it is asked for and missing) or a

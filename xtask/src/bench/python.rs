@@ -138,6 +138,8 @@ fn ensure_jieba(python: &Path) -> Result<()> {
     eprintln!("bench: installing {JIEBA} for {}", python.display());
     let status = Command::new(python)
         .args(["-m", "pip", "install", "--disable-pip-version-check", JIEBA])
+        // Our stdout carries the table; pip's progress belongs with the other messages.
+        .stdout(std::io::stderr())
         .status()
         .with_context(|| format!("cannot run {}", python.display()))?;
     anyhow::ensure!(
