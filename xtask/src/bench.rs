@@ -32,8 +32,8 @@ use std::process::Command;
 #[derive(Debug, clap::Args)]
 pub(crate) struct BenchArgs {
     /// Time each Rust stage against the Python seed (xtask/reference/seed.py) on the same
-    /// input and shape, print the table and write docs/PERFORMANCE.md (about 20 minutes on 2
-    /// cores; `--quick` for a short run)
+    /// input and shape, print the table and write docs/PERFORMANCE.md (20 to 30 minutes on 2
+    /// cores, builds excluded; `--quick` for a short run)
     #[arg(long)]
     compare: bool,
     /// With --compare: the corpus to preprocess, a folder name under data/ or a path to a
@@ -43,7 +43,7 @@ pub(crate) struct BenchArgs {
     /// With --compare: repetitions of every comparison [default: 3, 1 with --quick]
     #[arg(long, requires = "compare", value_parser = clap::value_parser!(u32).range(1..))]
     reps: Option<u32>,
-    /// With --compare: one repetition with fewer Python iterations (a few minutes)
+    /// With --compare: one repetition with fewer Python iterations (under 10 minutes)
     #[arg(long, requires = "compare")]
     quick: bool,
     /// Without --compare: run only these packages' benchmarks (default: every package's)
