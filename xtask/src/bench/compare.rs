@@ -8,9 +8,11 @@
 //!   (the seed pays them too). One untimed run of each first warms the page cache and jieba's
 //!   dictionary cache.
 //! - Training: the `train_step` criterion benchmark (full and adaptive softmax) against
-//!   `seed.py train` (full softmax), at the `cpu` preset shape and at the seed shape.
-//! - Generation: the `decode` criterion benchmark at batch 1 and 32 against `seed.py generate`
-//!   at batch 1, seed shape, 16 tokens after a 2-token prompt per iteration on both sides.
+//!   `seed.py train` (full softmax), at the `cpu` preset shape (criterion's normal sampling)
+//!   and at the seed shape (quick mode: a step takes seconds).
+//! - Generation: the `decode` criterion benchmark at batch 1 and 32 (quick mode) against
+//!   `seed.py generate` at batch 1, seed shape, 16 tokens after a 2-token prompt per iteration
+//!   on both sides.
 //!
 //! Both sides use as many libtorch threads as the machine has logical CPUs. Every figure keeps
 //! all its samples; the table shows their medians (see `report`).
@@ -58,6 +60,9 @@ pub(crate) struct TrainShape {
     pub seed_env: bool,
     /// Timed Python steps per repetition (normal, quick).
     pub python_steps: (u32, u32),
+    /// Run the Rust benchmark in criterion's quick mode even without `--quick` (its steps are
+    /// too long for 10 samples).
+    pub always_quick: bool,
 }
 
 impl TrainShape {
@@ -85,6 +90,7 @@ pub(crate) fn train_shapes() -> [TrainShape; 2] {
             cutoffs: vec![1000, 3000],
             seed_env: false,
             python_steps: (10, 4),
+            always_quick: false,
         },
         TrainShape {
             group: "seed_shape_v46000",
@@ -95,6 +101,7 @@ pub(crate) fn train_shapes() -> [TrainShape; 2] {
             cutoffs: vec![2000, 10_000],
             seed_env: true,
             python_steps: (2, 1),
+            always_quick: true,
         },
     ]
 }
@@ -278,8 +285,14 @@ pub(crate) fn run(config: &CompareConfig) -> Result<Results> {
                 rust_first,
                 || {
                     for (function, side) in [("full", &mut *full), ("adaptive", &mut *adaptive)] {
-                        let run =
-                            criterion::run(&benches["train_step"], shape.group, function, &env)?;
+                        let quick = config.quick || shape.always_quick;
+                        let run = criterion::run(
+                            &benches["train_step"],
+                            shape.group,
+                            function,
+                            &env,
+                            quick,
+                        )?;
                         check_elements(&run, shape.batch * shape.seq, "train_step", shape.group)?;
                         side.add(
                             &run.measured,
@@ -314,6 +327,8 @@ pub(crate) fn run(config: &CompareConfig) -> Result<Results> {
                         DECODE_GROUP,
                         &function,
                         std::slice::from_ref(&threads_env),
+                        // Seconds per iteration: 10 samples would not fit the run's time.
+                        true,
                     )?;
                     check_elements(&run, batch * DECODE_TOKENS, "decode", DECODE_GROUP)?;
                     side.add(

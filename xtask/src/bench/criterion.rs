@@ -1,13 +1,17 @@
 //! The Rust side of training and generation: the workspace's criterion benchmarks
 //! (`crates/train/benches/train_step.rs`, `crates/generate/benches/decode.rs`), run one
 //! benchmark at a time, straight from their executables (so that the measured process is the
-//! benchmark itself, not cargo) with criterion's `--quick` and a private `CRITERION_HOME`.
+//! benchmark itself, not cargo) with a private `CRITERION_HOME`, in criterion's normal or
+//! quick mode.
 //!
 //! Criterion leaves, per benchmark, `new/sample.json` (iteration counts and total nanoseconds
 //! of each sample) and `new/benchmark.json` (with the declared throughput); the seconds per
 //! iteration of each sample, and the elements one iteration processes, are read from there.
-//! Quick mode times 1, then 2, 4, … iterations until two successive samples agree within 5 %
-//! or 5 s have passed, so a seed-shape step (seconds long) costs two timed steps, not ten.
+//! Normal mode takes 10 samples (the benchmark's sample size) over its measurement time; quick
+//! mode times 1, then 2, 4, … iterations until two successive samples agree within 5 % or 5 s
+//! have passed, so a seed-shape step (seconds long) costs one or two timed steps, not ten. On
+//! a contended machine the few quick samples are noisy: quick mode is for steps so long that
+//! normal mode would not fit the run's time.
 
 use super::measure::{Measured, measure};
 use crate::project_root;
@@ -27,18 +31,23 @@ pub(crate) struct BenchRun {
     pub elements_per_iteration: u64,
 }
 
-/// Runs benchmark `group/function` of `executable` with `env` set, measured.
+/// Runs benchmark `group/function` of `executable` with `env` set, measured, in criterion's
+/// quick mode when `quick`.
 pub(crate) fn run(
     executable: &Path,
     group: &str,
     function: &str,
     env: &[(&str, String)],
+    quick: bool,
 ) -> Result<BenchRun> {
     let home = tempfile::tempdir().context("cannot create a temporary directory")?;
     let id = format!("{group}/{function}");
     let mut cmd = Command::new(executable);
-    cmd.args(["--bench", "--quick", "--noplot", "--exact", &id])
-        .env("CRITERION_HOME", home.path())
+    cmd.args(["--bench", "--noplot", "--exact", &id]);
+    if quick {
+        cmd.arg("--quick");
+    }
+    cmd.env("CRITERION_HOME", home.path())
         .current_dir(project_root());
     for (key, value) in env {
         cmd.env(key, value);

@@ -98,7 +98,11 @@ pub(crate) fn render(r: &Results) -> String {
         "## Results\n\n\
          Medians of all samples per side (time per iteration; throughput = work per iteration ÷ \
          that time). \"Rust ÷ ref. time\" is below 1 when Rust is faster; \"throughput ratio\" \
-         is its inverse. Peak RSS is the largest resident set of the measured processes.\n\n{}\n\
+         is its inverse. Peak RSS is the largest resident set of the measured processes. The \
+         Rust figures come from the criterion benchmarks: normal sampling for the cpu-preset \
+         steps, quick mode (one or two timed iterations per repetition, after an untimed one) \
+         for the seed-shape steps and for generation; the seed times its steps the same way \
+         after one untimed step.\n\n{}\n\
          Samples and spread (\"cores busy\" is CPU time ÷ wall time of the measured processes, \
          setup included; below {} means the process waited for the CPU or on I/O):\n\n{}\n",
         table(&rows),
