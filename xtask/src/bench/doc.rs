@@ -249,8 +249,8 @@ fn generation(d: &mut String, r: &Results) {
          for {:.0} MFLOP. At the measured read bandwidth that is at least {memory_ms:.1} ms \
          per token (the FLOPs alone would take {flop_ms:.1} ms): batch-1 decoding is bound by \
          memory bandwidth. Rust takes {rust_ms:.1} ms per token ({:.1}× the bound), the seed \
-         {python_ms:.1} ms ({:.1}× the bound); the difference, {:.1} ms per token, is what each \
-         side does around the same kernels: the seed dispatches every operator from Python \
+         {python_ms:.1} ms ({:.1}× the bound). {} What differs is what each side does around the \
+         same kernels: the seed dispatches every operator from Python \
          and samples with `torch.multinomial` and `.item()`, jianghu copies the \
          log-probabilities to the host and samples in Rust. A measured time far above the \
          bound on a contended machine is mostly time spent waiting for a core.\n\n\
@@ -261,7 +261,14 @@ fn generation(d: &mut String, r: &Results) {
         flops / 1e6,
         rust_ms / memory_ms,
         python_ms / memory_ms,
-        python_ms - rust_ms,
+        if python_ms >= rust_ms {
+            format!(
+                "The seed spends {:.1} ms more per token.",
+                python_ms - rust_ms
+            )
+        } else {
+            format!("Rust spends {:.1} ms more per token.", rust_ms - python_ms)
+        },
         rate(&b32.rust),
         pct(rate(&b32.rust) / batch32_bound),
         rate(&b32.rust) / rate(&b32.reference),
@@ -350,7 +357,7 @@ mod tests {
             "Rust takes 0.50 s for both stages",
             "Rust takes 50.0 ms per token",
             "100.0 ms",
-            "the difference, 50.0 ms per token",
+            "The seed spends 50.0 ms more per token.",
             "2026-11-22T22:00:00Z",
             "1,000,000 tokens",
             "(clean 0.20 s, tokenize 0.30 s)",
