@@ -3,6 +3,7 @@
 //! A plain binary with one module per subcommand (rust-analyzer's xtask convention). It never
 //! depends on `tch`: it must build before libtorch exists, because installing libtorch is its job.
 
+mod bench;
 mod fetch_data;
 mod inspect;
 mod pipeline;
@@ -50,6 +51,9 @@ enum Task {
     Report(report::ReportArgs),
     /// Check formatting, run clippy with warnings denied, and run the whole test suite.
     Test,
+    /// Run the criterion benchmarks, or with `--compare` time every stage against the Python
+    /// seed and write docs/PERFORMANCE.md.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -75,6 +79,7 @@ fn run(cli: Cli) -> Result<()> {
         Task::Inspect(args) => inspect::run(&args),
         Task::Report(args) => report::run(&args),
         Task::Test => test::run(),
+        Task::Bench(args) => bench::run(&args),
     }
 }
 

@@ -2,6 +2,10 @@
 //! full softmax): time per generated token with one sample, and with 32 samples in one batch.
 //! `JIANGHU_BENCH_THREADS=N` pins libtorch's threads; `JIANGHU_BENCH_VOCAB`/`_HIDDEN` shrink
 //! the shape.
+//!
+//! `cargo xtask bench --compare` runs one batch size at a time (a filter) with criterion's
+//! `--quick`, which has no warm-up: each benchmark therefore generates once, untimed, before
+//! timing.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use generate::{Limits, Sampler, SamplingParams, generate_batch};
@@ -50,13 +54,18 @@ fn decode(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(8));
     for batch in [1usize, 32] {
         group.throughput(Throughput::Elements((batch * TOKENS) as u64));
+        let run = || {
+            let mut samplers: Vec<Sampler> = (0..batch)
+                .map(|i| Sampler::new(i as u64, params.clone()).unwrap())
+                .collect();
+            generate_batch(&model, &vocab, &[2, 3], &mut samplers, &limits).unwrap()
+        };
+        let mut warmed_up = false;
         group.bench_function(format!("batch_{batch}"), |b| {
-            b.iter(|| {
-                let mut samplers: Vec<Sampler> = (0..batch)
-                    .map(|i| Sampler::new(i as u64, params.clone()).unwrap())
-                    .collect();
-                generate_batch(&model, &vocab, &[2, 3], &mut samplers, &limits).unwrap()
-            })
+            if !std::mem::replace(&mut warmed_up, true) {
+                run();
+            }
+            b.iter(run)
         });
     }
     group.finish();

@@ -2,9 +2,14 @@
 //! (char-level Song ci vocabulary, 5,896) and, when `JIANGHU_BENCH_SEED=1`, at the seed shape
 //! with a 46k word vocabulary: full softmax versus adaptive softmax.
 //! `JIANGHU_BENCH_THREADS=N` pins libtorch's threads.
+//!
+//! `cargo xtask bench --compare` runs one benchmark of this file at a time (a filter) with
+//! criterion's `--quick`, and reads its samples and throughput: so each model is built only
+//! when its benchmark is selected (the process's peak RSS is that model's), and one untimed
+//! step runs before timing (quick mode has no warm-up, and a first step allocates gradients).
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use model::{LstmLm, ModelConfig, OutputKind};
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use model::{LstmLm, LstmState, ModelConfig, OutputKind};
 use std::time::Duration;
 use tch::{Device, Kind, Tensor, nn};
 use train::adam::Adam;
@@ -21,10 +26,66 @@ struct Shape {
     cutoffs: Vec<i64>,
 }
 
-fn bench_shape(c: &mut Criterion, shape: &Shape) {
+/// A model with its optimizer, one fixed batch and the state carried between steps.
+struct Learner {
+    _vs: nn::VarStore,
+    model: LstmLm,
+    adam: Adam,
+    inputs: Tensor,
+    targets: Tensor,
+    hidden: LstmState,
+}
+
+impl Learner {
+    fn new(shape: &Shape, output: OutputKind) -> Learner {
+        tch::manual_seed(0);
+        let config = ModelConfig {
+            dropout: 0.2,
+            output,
+            ..ModelConfig::new(shape.vocab, shape.embed, shape.hidden, shape.layers)
+        };
+        let vs = nn::VarStore::new(Device::Cpu);
+        let model = LstmLm::new(&vs.root(), &config).unwrap();
+        let adam = Adam::new(&vs);
+        // Zipf-like ids: small ids are frequent, as tokenize orders them (xtask's FLOP
+        // estimate for the adaptive softmax assumes this law: id = floor(u^4 * V)).
+        let uniform = Tensor::rand([shape.batch, shape.seq + 1], (Kind::Float, Device::Cpu));
+        let ids = (uniform.pow_tensor_scalar(4.0) * shape.vocab as f64)
+            .to_kind(Kind::Int64)
+            .clamp(0, shape.vocab - 1);
+        let hidden = model.zero_state(shape.batch);
+        let mut learner = Learner {
+            _vs: vs,
+            model,
+            adam,
+            inputs: ids.narrow(1, 0, shape.seq),
+            targets: ids.narrow(1, 1, shape.seq),
+            hidden,
+        };
+        learner.step();
+        learner
+    }
+
+    fn step(&mut self) -> f64 {
+        let (loss, next) = train_step(
+            &self.model,
+            &mut self.adam,
+            &self.inputs,
+            &self.targets,
+            &self.hidden,
+            1e-3,
+            0.5,
+        );
+        self.hidden = next;
+        loss
+    }
+}
+
+fn bench_shape(c: &mut Criterion, shape: &Shape, sampling: SamplingMode) {
     let mut group = c.benchmark_group(shape.name);
     group
         .sample_size(10)
+        .sampling_mode(sampling)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5))
         .throughput(Throughput::Elements((shape.batch * shape.seq) as u64));
@@ -39,30 +100,11 @@ fn bench_shape(c: &mut Criterion, shape: &Shape) {
         ),
     ];
     for (name, output) in outputs {
-        tch::manual_seed(0);
-        let config = ModelConfig {
-            dropout: 0.2,
-            output,
-            ..ModelConfig::new(shape.vocab, shape.embed, shape.hidden, shape.layers)
-        };
-        let vs = nn::VarStore::new(Device::Cpu);
-        let model = LstmLm::new(&vs.root(), &config).unwrap();
-        let mut adam = Adam::new(&vs);
-        // Zipf-like ids: small ids are frequent, as tokenize orders them.
-        let uniform = Tensor::rand([shape.batch, shape.seq + 1], (Kind::Float, Device::Cpu));
-        let ids = (uniform.pow_tensor_scalar(4.0) * shape.vocab as f64)
-            .to_kind(Kind::Int64)
-            .clamp(0, shape.vocab - 1);
-        let inputs = ids.narrow(1, 0, shape.seq);
-        let targets = ids.narrow(1, 1, shape.seq);
-        let mut hidden = model.zero_state(shape.batch);
+        // Built on the first call, which criterion makes only when the filter selects it.
+        let mut learner = None;
         group.bench_function(name, |b| {
-            b.iter(|| {
-                let (loss, next) =
-                    train_step(&model, &mut adam, &inputs, &targets, &hidden, 1e-3, 0.5);
-                hidden = next;
-                loss
-            })
+            let learner = learner.get_or_insert_with(|| Learner::new(shape, output.clone()));
+            b.iter(|| learner.step())
         });
     }
     group.finish();
@@ -88,8 +130,10 @@ fn benches(c: &mut Criterion) {
             seq: 35,
             cutoffs: vec![1000, 3000],
         },
+        SamplingMode::Auto,
     );
     if std::env::var("JIANGHU_BENCH_SEED").is_ok_and(|v| v == "1") {
+        // A step takes seconds here: flat sampling runs 10 steps, not linear's 55.
         bench_shape(
             c,
             &Shape {
@@ -102,6 +146,7 @@ fn benches(c: &mut Criterion) {
                 seq: 30,
                 cutoffs: vec![2000, 10_000],
             },
+            SamplingMode::Flat,
         );
     }
 }
