@@ -235,7 +235,7 @@ mod tests {
         let dir = resume_dir(root.path(), "abc");
         let (tmp, old) = (sibling(&dir, ".tmp"), sibling(&dir, ".old"));
         // (resume dir, tmp, old) as a kill leaves them → the tag that survives.
-        let cases: [(Option<bool>, Option<bool>, Option<bool>, Option<&str>); 5] = [
+        let cases = [
             // Killed while writing tmp: the current checkpoint stays.
             (Some(true), Some(false), None, Some("current")),
             // Killed between the renames: the new complete copy wins.

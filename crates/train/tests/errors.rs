@@ -156,20 +156,44 @@ fn presets_resolve_to_the_documented_values() {
     );
     let cpu = TrainConfig {
         hidden_size: Some(64),
-        output_layer: Some(train::OutputArg::Adaptive),
         ..TrainConfig::preset(Preset::Cpu)
     }
-    .resolve(5000)
+    .resolve(5896)
     .unwrap();
     assert_eq!((cpu.model.embed_dim, cpu.model.hidden_size), (128, 64));
-    assert_eq!((cpu.batch_size, cpu.seq_len), (32, 35));
+    assert_eq!(
+        (
+            cpu.batch_size,
+            cpu.seq_len,
+            cpu.lr,
+            cpu.clip,
+            cpu.eval_every
+        ),
+        (64, 35, 4e-3, 1.0, 125)
+    );
     assert_eq!(
         cpu.model.output,
         model::OutputKind::Adaptive {
-            cutoffs: vec![2000],
+            cutoffs: vec![500, 2000],
             div_value: 4.0
         }
     );
+    // Cutoffs beyond a small vocabulary are dropped; --output-layer full overrides the preset.
+    let small = TrainConfig::preset(Preset::Cpu).resolve(1000).unwrap();
+    assert_eq!(
+        small.model.output,
+        model::OutputKind::Adaptive {
+            cutoffs: vec![500],
+            div_value: 4.0
+        }
+    );
+    let full = TrainConfig {
+        output_layer: Some(train::OutputArg::Full),
+        ..TrainConfig::preset(Preset::Cpu)
+    }
+    .resolve(5896)
+    .unwrap();
+    assert_eq!(full.model.output, model::OutputKind::Full);
     // The params (the artifact id) leave out threads, device, resume, checkpoint_every and quiet.
     let json = serde_json::to_value(&cpu).unwrap();
     for key in ["threads", "device", "resume", "checkpoint_every", "quiet"] {

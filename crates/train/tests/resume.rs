@@ -42,6 +42,8 @@ fn train_command(input: &Path, root: &Path, extra: &[&str]) -> Command {
             "1",
             "--dropout",
             "0.1",
+            "--output-layer",
+            "full",
             "--batch-size",
             "2",
             "--seq-len",

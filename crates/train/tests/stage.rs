@@ -39,6 +39,7 @@ fn loss_decreases_on_a_learnable_sequence_and_outputs_are_complete() {
     let config = TrainConfig {
         epochs: Some(12),
         dropout: Some(0.0),
+        eval_every: Some(0),
         ..tiny_config()
     };
     let outcome = run(&input, root, &config).unwrap();

@@ -68,6 +68,7 @@ pub fn tiny_config() -> TrainConfig {
         hidden_size: Some(8),
         num_layers: Some(1),
         dropout: Some(0.1),
+        output_layer: Some(train::OutputArg::Full),
         batch_size: Some(2),
         seq_len: Some(8),
         epochs: Some(3),
