@@ -126,9 +126,9 @@ fn benches(c: &mut Criterion) {
             embed: 128,
             hidden: 256,
             layers: 2,
-            batch: 32,
+            batch: 64,
             seq: 35,
-            cutoffs: vec![1000, 3000],
+            cutoffs: vec![500, 2000],
         },
         SamplingMode::Auto,
     );
