@@ -1,4 +1,5 @@
-//! `cargo xtask`: sets up libtorch, fetches the default corpora, runs the pipeline and the tests.
+//! `cargo xtask`: sets up libtorch, fetches the default corpora, runs the pipeline or one stage,
+//! inspects artifacts, writes reports, benchmarks, and runs the tests.
 //!
 //! A plain binary with one module per subcommand (rust-analyzer's xtask convention). It never
 //! depends on `tch`: it must build before libtorch exists, because installing libtorch is its job.
