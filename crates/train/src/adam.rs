@@ -56,11 +56,9 @@ impl Adam {
             if grads.is_empty() {
                 return 0.0;
             }
-            let squares: Vec<Tensor> = grads
-                .iter()
-                .map(|g| g.square().sum(tch::Kind::Float))
-                .collect();
-            let norm = Tensor::stack(&squares, 0).sum(tch::Kind::Float).sqrt();
+            // The norm of the per-tensor norms, without a squared copy of every gradient.
+            let norms: Vec<Tensor> = grads.iter().map(Tensor::norm).collect();
+            let norm = Tensor::stack(&norms, 0).norm();
             let total = norm.double_value(&[]);
             let coef = max_norm / (total + 1e-6);
             if coef < 1.0 {
@@ -83,10 +81,17 @@ impl Adam {
                 if !g.defined() {
                     continue;
                 }
-                let _ = m.g_mul_scalar_(BETA1).g_add_(&(&g * (1.0 - BETA1)));
-                let _ = v.g_mul_scalar_(BETA2).g_add_(&(g.square() * (1.0 - BETA2)));
-                let denom = (v.sqrt() / bias2.sqrt()) + EPS;
-                let _ = p.g_sub_(&(&*m / denom * (lr / bias1)));
+                // In place, as PyTorch's Adam does: two temporaries per parameter, not eight.
+                let _ = m.lerp_(&g, 1.0 - BETA1);
+                let _ = v.g_mul_scalar_(BETA2).addcmul_(&g, &(&g * (1.0 - BETA2)));
+                // p -= lr/bias1 · m / (sqrt(v)/sqrt(bias2) + eps), as one addcdiv with the step
+                // size folded into the denominator.
+                let mut denom = v.sqrt();
+                let _ = denom
+                    .g_div_scalar_(bias2.sqrt())
+                    .g_add_scalar_(EPS)
+                    .g_mul_scalar_(-bias1 / lr);
+                let _ = p.addcdiv_(&*m, &denom);
             }
         });
     }
