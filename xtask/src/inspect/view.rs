@@ -1,7 +1,8 @@
 //! The part of `inspect` made for each stage: what a user wants to see of that kind of artifact.
 //! Views are built as JSON (so `--json` carries them) and printed from it. They read the files
-//! each stage documents (`report.json`, `vocab.json`, `stats.json`, the token streams) as plain
-//! JSON and bytes, so xtask needs none of the stage crates.
+//! each stage documents (`report.json`, `vocab.json`, `stats.json`, the token streams,
+//! `metrics.jsonl`, `samples.jsonl`) as plain JSON and bytes, so xtask needs none of the stage
+//! crates.
 
 mod generate;
 mod train;
@@ -15,7 +16,7 @@ const SAMPLE_ITEMS: usize = 3;
 const SAMPLE_CHARS: usize = 60;
 const TOP_TOKENS: usize = 20;
 
-/// The stage's view of `artifact`, or `null` for stages without one yet.
+/// The stage's view of `artifact`, or `null` for a stage this version does not know.
 pub(crate) fn for_stage(artifact: &Artifact) -> Result<Value> {
     match artifact.manifest().stage.as_str() {
         "clean" => clean(artifact),

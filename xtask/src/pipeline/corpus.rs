@@ -38,10 +38,12 @@ impl Corpus {
             )
         };
         if !data_dir.is_dir() {
-            bail!(
-                "no corpus `{spec}`: neither a folder {spec}/ nor data/{spec}/ exists; {}",
-                how_to_add()
-            );
+            let looked = if spec.contains('/') {
+                format!("no folder {spec} exists")
+            } else {
+                format!("neither a folder {spec}/ nor data/{spec}/ exists")
+            };
+            bail!("no corpus `{spec}`: {looked}; {}", how_to_add());
         }
         if !has_text_files(&data_dir) {
             bail!(
