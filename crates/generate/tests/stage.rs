@@ -184,9 +184,11 @@ fn novel_names_are_never_training_names_and_dropped_ones_are_replaced() {
 
 #[test]
 fn a_model_that_repeats_its_training_names_still_gives_novel_ones() {
-    // a few steps fitted to the four names: the model mostly (about 3 in 4) reproduces them,
-    // so 10 novel names take about 40 draws, well inside the cap of 100
-    let f = fitted_fixture(NAMES, 3, 32, 12);
+    // ten steps fitted to the four names: the model reproduces them about half the time (0 of
+    // 200 untrained). The fit is steep here (8 steps: 40%, 12 steps: 77% on our machine) and
+    // another CPU's kernels land a little further along it, so the test stays well short of
+    // the point where 10 novel names would need more than the cap of 100 draws.
+    let f = fitted_fixture(NAMES, 3, 32, 10);
     let training: HashSet<&str> = NAMES.lines().collect();
     let plain = cpu(GenerateConfig {
         temperature: 1.0,
@@ -200,7 +202,7 @@ fn a_model_that_repeats_its_training_names_still_gives_novel_ones() {
         .iter()
         .filter(|s| training.contains(s.text.as_str()))
         .count();
-    assert!(known > 100, "only {known} of 200 are training names");
+    assert!(known > 60, "only {known} of 200 are training names");
 
     let novel = GenerateConfig {
         novel: true,
