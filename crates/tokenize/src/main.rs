@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 use tokenize::{SplitStats, TokenizeConfig};
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Cut a clean corpus into words (jieba) or characters, build the vocabulary and write
 /// train/valid/test id streams as a tokenize artifact.
 #[derive(Parser, Debug)]

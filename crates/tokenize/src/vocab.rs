@@ -8,8 +8,8 @@
 use crate::FORMAT_VERSION;
 use crate::config::TokenizerParams;
 use crate::error::TokenizeError;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::path::Path;
 
 /// The unknown-token special: every token outside the vocabulary maps to it.
@@ -26,29 +26,54 @@ pub const EOS_ID: u32 = 1;
 pub struct Vocab {
     tokens: Vec<String>,
     counts: Vec<u64>,
-    index: HashMap<String, u32>,
+    index: FxHashMap<String, u32>,
 }
 
 impl Vocab {
     /// Builds the vocabulary from token counts (any order; each token at most once; the specials'
-    /// own strings are ignored if present). `unk_count` and `eos_count` are recorded as the
+    /// own strings and tokens counted 0 times are ignored). `unk_count` and `eos_count` are recorded as the
     /// specials' counts: pass 0 and fix them with [`Vocab::set_special_counts`] once known.
     pub fn build<'a>(
         counts: impl IntoIterator<Item = (&'a str, u64)>,
         min_freq: u64,
         max_vocab: Option<usize>,
     ) -> Vocab {
-        let mut kept: Vec<(&str, u64)> = counts
-            .into_iter()
-            .filter(|&(t, c)| c >= min_freq && t != UNK && t != EOS)
+        let counts: Vec<(&str, u64)> = counts.into_iter().collect();
+        Vocab::build_with_ids(&counts, min_freq, max_vocab).0
+    }
+
+    /// [`Vocab::build`], also returning the id of every input token (`ids[i]` for
+    /// `counts[i]`; [`UNK_ID`] for those not kept), so that callers holding the tokens by
+    /// position need not look each one up again.
+    pub fn build_with_ids(
+        counts: &[(&str, u64)],
+        min_freq: u64,
+        max_vocab: Option<usize>,
+    ) -> (Vocab, Vec<u32>) {
+        let mut kept: Vec<u32> = (0..counts.len() as u32)
+            .filter(|&i| {
+                let (t, c) = counts[i as usize];
+                c > 0 && c >= min_freq && t != UNK && t != EOS
+            })
             .collect();
-        kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        kept.sort_unstable_by(|&a, &b| {
+            let ((ta, ca), (tb, cb)) = (counts[a as usize], counts[b as usize]);
+            cb.cmp(&ca).then_with(|| ta.cmp(tb))
+        });
         if let Some(max) = max_vocab {
             kept.truncate(max.saturating_sub(2));
         }
-        let mut entries = vec![(UNK.to_owned(), 0), (EOS.to_owned(), 0)];
-        entries.extend(kept.into_iter().map(|(t, c)| (t.to_owned(), c)));
-        Vocab::from_entries(entries).expect("built entries are unique and start with the specials")
+        let mut ids = vec![UNK_ID; counts.len()];
+        let mut entries = Vec::with_capacity(kept.len() + 2);
+        entries.extend([(UNK.to_owned(), 0), (EOS.to_owned(), 0)]);
+        for &i in &kept {
+            ids[i as usize] = entries.len() as u32;
+            let (token, count) = counts[i as usize];
+            entries.push((token.to_owned(), count));
+        }
+        let vocab = Vocab::from_entries(entries)
+            .expect("built entries are unique and start with the specials");
+        (vocab, ids)
     }
 
     /// Builds from `(token, count)` in id order; the first two must be the specials and no
@@ -57,7 +82,7 @@ impl Vocab {
         if entries.len() < 2 || entries[0].0 != UNK || entries[1].0 != EOS {
             return Err(format!("the first two tokens must be `{UNK}` and `{EOS}`"));
         }
-        let mut index = HashMap::with_capacity(entries.len());
+        let mut index = FxHashMap::with_capacity_and_hasher(entries.len(), Default::default());
         let mut tokens = Vec::with_capacity(entries.len());
         let mut counts = Vec::with_capacity(entries.len());
         for (id, (token, count)) in entries.into_iter().enumerate() {

@@ -47,6 +47,32 @@ fn min_freq_and_max_vocab_drop_the_rarest() {
 }
 
 #[test]
+fn ids_from_the_build_agree_with_lookups() {
+    // "zero" was seen only outside the train split; "d" falls under min_freq 2, "b" under
+    // max_vocab; the literal "<eos>" is the special, not a token of its own.
+    let counts = [
+        ("b", 2),
+        ("zero", 0),
+        ("a", 3),
+        ("c", 5),
+        ("d", 1),
+        ("<eos>", 7),
+    ];
+    let (v, ids) = Vocab::build_with_ids(&counts, 2, Some(4));
+    assert_eq!(tokens(&v), ["<unk>", "<eos>", "c", "a"]);
+    assert_eq!(ids, [0, 0, 3, 2, 0, 0]);
+    for ((token, _), id) in counts.iter().zip(&ids) {
+        if *token != "<eos>" {
+            assert_eq!(v.id_or_unk(token), *id, "{token}");
+        }
+    }
+    assert_eq!(Vocab::build(counts, 2, Some(4)), v);
+    // a count of 0 is never kept, even with min_freq 0
+    let (v, ids) = Vocab::build_with_ids(&[("zero", 0), ("x", 1)], 0, None);
+    assert_eq!((tokens(&v), ids), (vec!["<unk>", "<eos>", "x"], vec![0, 2]));
+}
+
+#[test]
 fn split_rule_contiguous_blocks_with_cumulative_rounding() {
     fn check(per_doc: &[usize], split: &str, expected: &[[usize; 3]]) {
         let split: Split = split.parse().unwrap();
