@@ -23,7 +23,11 @@ pub struct Adam {
 impl Adam {
     /// Zero moments for the trainable variables of `vs`, ordered by name.
     pub fn new(vs: &nn::VarStore) -> Adam {
-        let mut vars: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
+        let mut vars: Vec<(String, Tensor)> = vs
+            .variables()
+            .into_iter()
+            .filter(|(_, t)| t.requires_grad())
+            .collect();
         vars.sort_by(|a, b| a.0.cmp(&b.0));
         let (names, params): (Vec<_>, Vec<_>) = vars.into_iter().unzip();
         let m = params.iter().map(Tensor::zeros_like).collect();
@@ -37,32 +41,31 @@ impl Adam {
         }
     }
 
-    pub fn zero_grad(&mut self) {
-        for p in &mut self.params {
-            p.zero_grad();
-        }
+    /// The gradients of `loss` with respect to every variable, in the optimizer's order (an
+    /// undefined tensor for a variable that `loss` does not depend on). They are fresh tensors,
+    /// not accumulated into `.grad()`: no zeroing pass and no accumulating pass per step, as
+    /// PyTorch's `zero_grad(set_to_none=True)` achieves.
+    pub fn gradients(&self, loss: &Tensor) -> Vec<Tensor> {
+        Tensor::run_backward(&[loss], &self.params, false, false)
     }
 
-    /// Scales the gradients so that their global L2 norm is at most `max_norm`; returns the
-    /// norm before clipping.
-    pub fn clip_grad_norm(&mut self, max_norm: f64) -> f64 {
+    /// Scales `grads` so that their global L2 norm is at most `max_norm`; returns the norm
+    /// before clipping.
+    pub fn clip_grad_norm(grads: &mut [Tensor], max_norm: f64) -> f64 {
         tch::no_grad(|| {
-            let grads: Vec<Tensor> = self
-                .params
+            // The norm of the per-tensor norms, without a squared copy of every gradient.
+            let norms: Vec<Tensor> = grads
                 .iter()
-                .map(Tensor::grad)
-                .filter(Tensor::defined)
+                .filter(|g| g.defined())
+                .map(Tensor::norm)
                 .collect();
-            if grads.is_empty() {
+            if norms.is_empty() {
                 return 0.0;
             }
-            // The norm of the per-tensor norms, without a squared copy of every gradient.
-            let norms: Vec<Tensor> = grads.iter().map(Tensor::norm).collect();
-            let norm = Tensor::stack(&norms, 0).norm();
-            let total = norm.double_value(&[]);
+            let total = Tensor::stack(&norms, 0).norm().double_value(&[]);
             let coef = max_norm / (total + 1e-6);
             if coef < 1.0 {
-                for mut g in grads {
+                for g in grads.iter_mut().filter(|g| g.defined()) {
                     let _ = g.g_mul_scalar_(coef);
                 }
             }
@@ -70,27 +73,34 @@ impl Adam {
         })
     }
 
-    /// One Adam update with learning rate `lr`.
-    pub fn update(&mut self, lr: f64) {
+    /// One Adam update with learning rate `lr` from `grads` (as [`Adam::gradients`] returns
+    /// them); a variable without a gradient is left alone, moments included.
+    pub fn update(&mut self, grads: &[Tensor], lr: f64) {
+        assert_eq!(grads.len(), self.params.len(), "one gradient per variable");
         self.step += 1;
         let bias1 = 1.0 - BETA1.powi(self.step as i32);
         let bias2 = 1.0 - BETA2.powi(self.step as i32);
+        // p -= lr/bias1 · m / (sqrt(v)/sqrt(bias2) + eps) is one addcdiv with the step size
+        // folded into the denominator: sqrt(v)·scale + shift.
+        let scale = -bias1 / (lr * bias2.sqrt());
+        let shift = -bias1 * EPS / lr;
         tch::no_grad(|| {
-            for ((p, m), v) in self.params.iter_mut().zip(&mut self.m).zip(&mut self.v) {
-                let g = p.grad();
+            for (((p, m), v), g) in self
+                .params
+                .iter_mut()
+                .zip(&mut self.m)
+                .zip(&mut self.v)
+                .zip(grads)
+            {
                 if !g.defined() {
                     continue;
                 }
-                // In place, as PyTorch's Adam does: two temporaries per parameter, not eight.
-                let _ = m.lerp_(&g, 1.0 - BETA1);
-                let _ = v.g_mul_scalar_(BETA2).addcmul_(&g, &(&g * (1.0 - BETA2)));
-                // p -= lr/bias1 · m / (sqrt(v)/sqrt(bias2) + eps), as one addcdiv with the step
-                // size folded into the denominator.
+                // In place, as PyTorch's Adam does; v's update as a lerp towards g² (the same
+                // β2·v + (1-β2)·g²) takes one temporary and two passes.
+                let _ = m.lerp_(g, 1.0 - BETA1);
+                let _ = v.lerp_(&g.square(), 1.0 - BETA2);
                 let mut denom = v.sqrt();
-                let _ = denom
-                    .g_div_scalar_(bias2.sqrt())
-                    .g_add_scalar_(EPS)
-                    .g_mul_scalar_(-bias1 / lr);
+                let _ = denom.g_mul_scalar_(scale).g_add_scalar_(shift);
                 let _ = p.addcdiv_(&*m, &denom);
             }
         });

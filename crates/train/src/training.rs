@@ -89,12 +89,11 @@ pub fn train_step(
 ) -> (f64, LstmState) {
     let (output, next) = model.hidden(inputs, hidden, true);
     let loss = model.loss(&output, targets);
-    adam.zero_grad();
-    loss.backward();
+    let mut grads = adam.gradients(&loss);
     let value = loss.double_value(&[]);
     if value.is_finite() {
-        adam.clip_grad_norm(clip);
-        adam.update(lr);
+        Adam::clip_grad_norm(&mut grads, clip);
+        adam.update(&grads, lr);
     }
     (value, next.detach())
 }
