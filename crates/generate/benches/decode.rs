@@ -33,6 +33,7 @@ fn decode(c: &mut Criterion) {
     let vs = nn::VarStore::new(Device::Cpu);
     let config = ModelConfig::new(vocab_size, 256, hidden, 3);
     let model = LstmLm::new(&vs.root(), &config).unwrap();
+    model.use_decoding_layout(); // as `generate::load_trained` does
     let entries: Vec<(String, u64)> = [("<unk>".to_string(), 0), ("<eos>".to_string(), 0)]
         .into_iter()
         .chain((2..vocab_size).map(|i| (format!("t{i}"), 1)))

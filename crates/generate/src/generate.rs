@@ -4,7 +4,7 @@
 
 use crate::error::GenerateError;
 use crate::sampler::Sampler;
-use model::{LstmLm, LstmState};
+use model::{LstmLm, LstmState, PACKED_MIN_BATCH};
 use tch::{Device, Kind, Tensor};
 use tokenize::{EOS_ID, Vocab};
 
@@ -57,13 +57,27 @@ pub fn prime(model: &LstmLm, prompt: &[u32]) -> (LstmState, Tensor) {
 }
 
 /// One step for a batch: feeds `tokens` (one per row) and returns the new state and the
-/// log-probabilities `[B, V]`.
+/// log-probabilities `[B, V]`. Batches of [`PACKED_MIN_BATCH`] rows or more go through the
+/// model's oneDNN-packed weights where it has them (see `model::packed`).
 pub fn step(model: &LstmLm, state: &LstmState, tokens: &[u32]) -> (LstmState, Tensor) {
     let _guard = tch::no_grad_guard();
     let ids: Vec<i64> = tokens.iter().map(|&t| t as i64).collect();
     let input = Tensor::from_slice(&ids).to_device(model_device(model));
-    let (hidden, state) = model.step(&input, state);
-    (state, model.log_probs(&hidden))
+    let packed = if tokens.len() >= PACKED_MIN_BATCH {
+        model.packed()
+    } else {
+        None
+    };
+    match packed {
+        Some(packed) => {
+            let (hidden, state) = model.step_packed(packed, &input, state);
+            (state, model.log_probs_packed(packed, &hidden))
+        }
+        None => {
+            let (hidden, state) = model.step(&input, state);
+            (state, model.log_probs(&hidden))
+        }
+    }
 }
 
 /// Copies `[B, V]` log-probabilities to the host into `host` (row-major), reusing its

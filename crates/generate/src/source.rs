@@ -123,10 +123,11 @@ pub fn open_parts(
     Ok((train, tokenize, tokenizer, config))
 }
 
-/// Loads the model of a train artifact on `device`.
+/// Loads the model of a train artifact on `device`, its weights laid out for decoding.
 pub fn load_trained(path: &Path, device: Device) -> Result<TrainedModel, GenerateError> {
     let (train, tokenize, tokenizer, config) = open_parts(path)?;
     let (vs, model) = model::load(&train.path(MODEL_FILE), &config, device)?;
+    model.use_decoding_layout();
     Ok(TrainedModel {
         train,
         tokenize,

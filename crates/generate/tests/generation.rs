@@ -76,6 +76,14 @@ fn one_step_at_a_time_equals_the_fused_lstm() {
 
 #[test]
 fn batched_equals_one_by_one() {
+    // 6 rows decode like one (through `lstm_cell`); PACKED_MIN_BATCH rows and more through the
+    // oneDNN-packed weights: both must give each seed the sample it gets alone
+    for n in [6, model::PACKED_MIN_BATCH as u64] {
+        batched_equals_one_by_one_at(n);
+    }
+}
+
+fn batched_equals_one_by_one_at(n: u64) {
     let f = fixture();
     let m = f.load();
     let vocab = f.tokenizer.vocab();
@@ -90,7 +98,7 @@ fn batched_equals_one_by_one() {
         paragraphs: Some(2),
         stop: None,
     };
-    let seeds = [1u64, 2, 3, 4, 5, 6];
+    let seeds: Vec<u64> = (1..=n).collect();
     let mut batch: Vec<Sampler> = seeds
         .iter()
         .map(|&s| Sampler::new(s, params.clone()).unwrap())

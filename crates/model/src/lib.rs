@@ -5,6 +5,8 @@
 //! - [`LstmLm`]: embedding → fused LSTM → output layer ([`OutputLayer`]: full softmax, tied to
 //!   the embedding, or [`AdaptiveSoftmax`]).
 //! - [`save`]/[`load`]: safetensors weights with PyTorch-style names.
+//! - [`PackedWeights`]: the decoding weights reordered once for oneDNN, for batched decoding
+//!   on the CPU.
 
 pub mod adaptive;
 pub mod config;
@@ -12,6 +14,7 @@ pub mod device;
 pub mod error;
 pub mod lm;
 pub mod output;
+pub mod packed;
 pub mod weights;
 
 pub use adaptive::AdaptiveSoftmax;
@@ -20,4 +23,5 @@ pub use device::parse_device;
 pub use error::ModelError;
 pub use lm::{LstmLm, LstmState};
 pub use output::OutputLayer;
+pub use packed::{PACKED_MIN_BATCH, PackedWeights};
 pub use weights::{load, load_into, save};

@@ -7,6 +7,8 @@
 use crate::config::ModelConfig;
 use crate::error::ModelError;
 use crate::output::OutputLayer;
+use crate::packed::PackedWeights;
+use std::cell::OnceCell;
 use tch::{Tensor, nn};
 
 /// The recurrent state carried between batches: `h` and `c`, each `[layers, batch, hidden]`.
@@ -34,6 +36,8 @@ pub struct LstmLm {
     /// Per layer: weight_ih, weight_hh, bias_ih, bias_hh (the order libtorch's `lstm` expects).
     lstm_weights: Vec<Tensor>,
     output: OutputLayer,
+    /// Built on the first batched decoding step ([`LstmLm::packed`]).
+    packed: OnceCell<Option<PackedWeights>>,
 }
 
 impl LstmLm {
@@ -73,11 +77,25 @@ impl LstmLm {
             embedding,
             lstm_weights,
             output,
+            packed: OnceCell::new(),
         })
     }
 
     pub fn config(&self) -> &ModelConfig {
         &self.config
+    }
+
+    pub(crate) fn packed_cell(&self) -> &OnceCell<Option<PackedWeights>> {
+        &self.packed
+    }
+
+    pub(crate) fn embedding(&self) -> &nn::Embedding {
+        &self.embedding
+    }
+
+    /// Per layer: weight_ih, weight_hh, bias_ih, bias_hh.
+    pub(crate) fn lstm_weights(&self) -> &[Tensor] {
+        &self.lstm_weights
     }
 
     pub fn output_layer(&self) -> &OutputLayer {
@@ -140,6 +158,31 @@ impl LstmLm {
             c: Tensor::stack(&cs, 0),
         };
         (input, state)
+    }
+
+    /// Stores the matrices that decoding multiplies by (the LSTM weights and a full softmax's
+    /// output weight) column-major on the CPU: the same values and shapes, but `x · Wᵀ` then
+    /// reads `Wᵀ` as a plain row-major matrix. MKL otherwise repacks a transposed copy of the
+    /// whole weight on every product, which for batched decoding at the seed shape took longer
+    /// than the arithmetic. For inference: call it once after loading the weights.
+    pub fn use_decoding_layout(&self) {
+        if self.lstm_weights[0].device() != tch::Device::Cpu {
+            return; // cuBLAS reads either layout at full speed; cuDNN wants contiguous weights
+        }
+        let mut matrices: Vec<Tensor> = self
+            .lstm_weights
+            .chunks(4)
+            .flat_map(|w| [w[0].shallow_clone(), w[1].shallow_clone()])
+            .collect();
+        if let OutputLayer::Full(linear) = &self.output {
+            matrices.push(linear.ws.shallow_clone());
+        }
+        tch::no_grad(|| {
+            for w in &mut matrices {
+                let column_major = w.tr().contiguous().tr();
+                w.set_data(&column_major);
+            }
+        });
     }
 
     /// Log-probabilities over the vocabulary (`[batch, time, V]`, float32) and the final state.
