@@ -89,10 +89,6 @@ impl LstmLm {
         &self.packed
     }
 
-    pub(crate) fn embedding(&self) -> &nn::Embedding {
-        &self.embedding
-    }
-
     /// Per layer: weight_ih, weight_hh, bias_ih, bias_hh.
     pub(crate) fn lstm_weights(&self) -> &[Tensor] {
         &self.lstm_weights
@@ -142,13 +138,26 @@ impl LstmLm {
     /// libtorch's fused `lstm` on CPU goes through oneDNN, which reorders every weight matrix
     /// on each call, and for a single step that costs several times the matrix products.
     pub fn step(&self, tokens: &Tensor, state: &LstmState) -> (Tensor, LstmState) {
+        self.step_layers(tokens, state, |layer, input, h0, c0| {
+            let w = &self.lstm_weights[4 * layer..4 * layer + 4];
+            input.lstm_cell(&[h0, c0], &w[0], &w[1], Some(&w[2]), Some(&w[3]))
+        })
+    }
+
+    /// One time step through every layer, `cell(layer, input, h0, c0)` giving each layer's new
+    /// `(h, c)`: the top layer's output and the new state.
+    pub(crate) fn step_layers(
+        &self,
+        tokens: &Tensor,
+        state: &LstmState,
+        mut cell: impl FnMut(usize, &Tensor, &Tensor, &Tensor) -> (Tensor, Tensor),
+    ) -> (Tensor, LstmState) {
         let mut input = tokens.apply(&self.embedding);
-        let mut hs = Vec::with_capacity(self.lstm_weights.len() / 4);
-        let mut cs = Vec::with_capacity(hs.capacity());
-        for (layer, w) in self.lstm_weights.chunks(4).enumerate() {
-            let layer = layer as i64;
-            let (h0, c0) = (state.h.get(layer), state.c.get(layer));
-            let (h, c) = input.lstm_cell(&[&h0, &c0], &w[0], &w[1], Some(&w[2]), Some(&w[3]));
+        let layers = self.config.num_layers as usize;
+        let (mut hs, mut cs) = (Vec::with_capacity(layers), Vec::with_capacity(layers));
+        for layer in 0..layers {
+            let (h0, c0) = (state.h.get(layer as i64), state.c.get(layer as i64));
+            let (h, c) = cell(layer, &input, &h0, &c0);
             input = h.shallow_clone();
             hs.push(h);
             cs.push(c);

@@ -64,14 +64,9 @@ impl LstmLm {
         state: &LstmState,
     ) -> (Tensor, LstmState) {
         let _guard = tch::no_grad_guard();
-        let mut input = tokens.apply(self.embedding());
-        let mut hs = Vec::with_capacity(packed.gates.len());
-        let mut cs = Vec::with_capacity(packed.gates.len());
-        for (layer, (weight, bias)) in packed.gates.iter().enumerate() {
-            let layer = layer as i64;
-            let (h0, c0) = (state.h.get(layer), state.c.get(layer));
-            let joined = Tensor::cat(&[&input, &h0], 1);
-            let gates = joined
+        self.step_layers(tokens, state, |layer, input, h0, c0| {
+            let (weight, bias) = &packed.gates[layer];
+            let gates = Tensor::cat(&[input, h0], 1)
                 .g_to_mkldnn(Kind::Float)
                 .mkldnn_linear(weight, Some(bias))
                 .to_dense(Kind::Float, false);
@@ -85,15 +80,8 @@ impl LstmLm {
             );
             let c = f * c0 + i * g;
             let h = o * c.tanh();
-            input = h.shallow_clone();
-            hs.push(h);
-            cs.push(c);
-        }
-        let state = LstmState {
-            h: Tensor::stack(&hs, 0),
-            c: Tensor::stack(&cs, 0),
-        };
-        (input, state)
+            (h, c)
+        })
     }
 
     /// [`LstmLm::log_probs`] for `[batch, H]` LSTM outputs through `packed` (the plain path for

@@ -3,10 +3,11 @@
 //! with a 46k word vocabulary: full softmax versus adaptive softmax.
 //! `JIANGHU_BENCH_THREADS=N` pins libtorch's threads.
 //!
-//! `cargo xtask bench --compare` runs one benchmark of this file at a time (a filter) with
-//! criterion's `--quick`, and reads its samples and throughput: so each model is built only
-//! when its benchmark is selected (the process's peak RSS is that model's), and one untimed
-//! step runs before timing (quick mode has no warm-up, and a first step allocates gradients).
+//! `cargo xtask bench --compare` runs one benchmark of this file at a time (a filter), in
+//! criterion's `--quick` mode when asked for a quick comparison, and reads its samples and
+//! throughput: so each model is built only when its benchmark is selected (the process's peak
+//! RSS is that model's), and one untimed step runs before timing (quick mode has no warm-up,
+//! and a first step allocates gradients).
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use model::{LstmLm, LstmState, ModelConfig, OutputKind};

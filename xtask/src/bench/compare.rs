@@ -8,8 +8,9 @@
 //!   (the seed pays them too). One untimed run of each first warms the page cache and jieba's
 //!   dictionary cache.
 //! - Training: the `train_step` criterion benchmark (full and adaptive softmax) against
-//!   `seed.py train` (full softmax), at the `cpu` preset shape (criterion's normal sampling)
-//!   and at the seed shape (quick mode: a step takes seconds).
+//!   `seed.py train` (full softmax), at the `cpu` preset shape and at the seed shape, 10
+//!   samples per repetition on each side (at the seed shape a step takes seconds, and fewer
+//!   samples left the two medians within each other's noise).
 //! - Generation: the `decode` criterion benchmark at batch 1 and 32 (quick mode) against
 //!   `seed.py generate` at batch 1, seed shape, 16 tokens after a 2-token prompt per iteration
 //!   on both sides.
@@ -58,11 +59,9 @@ pub(crate) struct TrainShape {
     pub cutoffs: Vec<u64>,
     /// Needs `JIANGHU_BENCH_SEED=1`.
     pub seed_env: bool,
-    /// Timed Python steps per repetition (normal, quick).
+    /// Timed Python steps per repetition (normal, quick): in normal mode as many as the
+    /// criterion benchmark's 10 samples, so that both medians rest on as many steps.
     pub python_steps: (u32, u32),
-    /// Run the Rust benchmark in criterion's quick mode even without `--quick` (its steps are
-    /// too long for 10 samples).
-    pub always_quick: bool,
 }
 
 impl TrainShape {
@@ -90,7 +89,6 @@ pub(crate) fn train_shapes() -> [TrainShape; 2] {
             cutoffs: vec![500, 2000],
             seed_env: false,
             python_steps: (10, 4),
-            always_quick: false,
         },
         TrainShape {
             group: "seed_shape_v46000",
@@ -100,8 +98,7 @@ pub(crate) fn train_shapes() -> [TrainShape; 2] {
             seq: 30,
             cutoffs: vec![2000, 10_000],
             seed_env: true,
-            python_steps: (2, 1),
-            always_quick: true,
+            python_steps: (10, 1),
         },
     ]
 }
@@ -285,13 +282,12 @@ pub(crate) fn run(config: &CompareConfig) -> Result<Results> {
                 rust_first,
                 || {
                     for (function, side) in [("full", &mut *full), ("adaptive", &mut *adaptive)] {
-                        let quick = config.quick || shape.always_quick;
                         let run = criterion::run(
                             &benches["train_step"],
                             shape.group,
                             function,
                             &env,
-                            quick,
+                            config.quick,
                         )?;
                         check_elements(&run, shape.batch * shape.seq, "train_step", shape.group)?;
                         side.add(

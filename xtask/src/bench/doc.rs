@@ -99,10 +99,10 @@ pub(crate) fn render(r: &Results) -> String {
          Medians of all samples per side (time per iteration; throughput = work per iteration ÷ \
          that time). \"Rust ÷ ref. time\" is below 1 when Rust is faster; \"throughput ratio\" \
          is its inverse. Peak RSS is the largest resident set of the measured processes. The \
-         Rust figures come from the criterion benchmarks: normal sampling for the cpu-preset \
-         steps, quick mode (one or two timed iterations per repetition, after an untimed one) \
-         for the seed-shape steps and for generation; the seed times its steps the same way \
-         after one untimed step.\n\n{}\n\
+         Rust figures come from the criterion benchmarks: 10 samples per repetition for the \
+         training steps (one step per sample at the seed shape), quick mode (one or two timed \
+         iterations per repetition, after an untimed one) for generation; the seed times as \
+         many steps or iterations the same way after one untimed one.\n\n{}\n\
          Samples and spread (\"cores busy\" is CPU time ÷ wall time of the measured processes, \
          setup included; below {} means the process waited for the CPU or on I/O):\n\n{}\n",
         table(&rows),
