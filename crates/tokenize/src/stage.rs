@@ -161,10 +161,18 @@ pub fn run(
         let path = dir.join(name);
         std::fs::write(&path, bytes).map_err(|e| TokenizeError::io(&path, e))
     };
-    write(VOCAB_FILE, vocab_json(&encoded.vocab, &params).as_bytes())?;
-    for name in SplitName::ALL {
-        write_u32_stream(&dir.join(name.file_name()), &encoded.streams[name.index()])?;
-    }
+    // vocab.json (a line per token) is the slow one: written beside the streams
+    let (vocab_written, streams_written) = rayon::join(
+        || write(VOCAB_FILE, vocab_json(&encoded.vocab, &params).as_bytes()),
+        || -> Result<(), TokenizeError> {
+            for name in SplitName::ALL {
+                write_u32_stream(&dir.join(name.file_name()), &encoded.streams[name.index()])?;
+            }
+            Ok(())
+        },
+    );
+    vocab_written?;
+    streams_written?;
     let mut stats_text = serde_json::to_string_pretty(&stats).expect("stats serialise");
     stats_text.push('\n');
     write(STATS_FILE, stats_text.as_bytes())?;

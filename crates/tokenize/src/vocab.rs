@@ -8,9 +8,11 @@
 use crate::FORMAT_VERSION;
 use crate::config::TokenizerParams;
 use crate::error::TokenizeError;
+use rayon::slice::ParallelSliceMut;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// The unknown-token special: every token outside the vocabulary maps to it.
 pub const UNK: &str = "<unk>";
@@ -22,11 +24,19 @@ pub const UNK_ID: u32 = 0;
 pub const EOS_ID: u32 = 1;
 
 /// Token ↔ id mapping with the train-split count of every token.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Vocab {
     tokens: Vec<String>,
     counts: Vec<u64>,
-    index: FxHashMap<String, u32>,
+    /// Token → id, built on the first lookup: the tokenize stage itself never looks a token
+    /// up, and on a word vocabulary building the map is its longest serial step.
+    index: OnceLock<FxHashMap<String, u32>>,
+}
+
+impl PartialEq for Vocab {
+    fn eq(&self, other: &Self) -> bool {
+        self.tokens == other.tokens && self.counts == other.counts
+    }
 }
 
 impl Vocab {
@@ -56,7 +66,8 @@ impl Vocab {
                 c > 0 && c >= min_freq && t != UNK && t != EOS
             })
             .collect();
-        kept.sort_unstable_by(|&a, &b| {
+        // on every thread: nothing else is left to overlap it with at this point of the stage
+        kept.par_sort_unstable_by(|&a, &b| {
             let ((ta, ca), (tb, cb)) = (counts[a as usize], counts[b as usize]);
             cb.cmp(&ca).then_with(|| ta.cmp(tb))
         });
@@ -64,15 +75,21 @@ impl Vocab {
             kept.truncate(max.saturating_sub(2));
         }
         let mut ids = vec![UNK_ID; counts.len()];
-        let mut entries = Vec::with_capacity(kept.len() + 2);
-        entries.extend([(UNK.to_owned(), 0), (EOS.to_owned(), 0)]);
+        let mut tokens = Vec::with_capacity(kept.len() + 2);
+        tokens.extend([UNK.to_owned(), EOS.to_owned()]);
+        let mut kept_counts = vec![0, 0];
         for &i in &kept {
-            ids[i as usize] = entries.len() as u32;
+            ids[i as usize] = tokens.len() as u32;
             let (token, count) = counts[i as usize];
-            entries.push((token.to_owned(), count));
+            tokens.push(token.to_owned());
+            kept_counts.push(count);
         }
-        let vocab = Vocab::from_entries(entries)
-            .expect("built entries are unique and start with the specials");
+        // unique by construction: the index can wait for a lookup
+        let vocab = Vocab {
+            tokens,
+            counts: kept_counts,
+            index: OnceLock::new(),
+        };
         (vocab, ids)
     }
 
@@ -95,7 +112,7 @@ impl Vocab {
         Ok(Vocab {
             tokens,
             counts,
-            index,
+            index: OnceLock::from(index),
         })
     }
 
@@ -117,7 +134,14 @@ impl Vocab {
 
     /// The id of `token`, if it is in the vocabulary.
     pub fn id(&self, token: &str) -> Option<u32> {
-        self.index.get(token).copied()
+        let index = self.index.get_or_init(|| {
+            self.tokens
+                .iter()
+                .enumerate()
+                .map(|(id, t)| (t.clone(), id as u32))
+                .collect()
+        });
+        index.get(token).copied()
     }
 
     /// The id of `token`, or [`UNK_ID`].
