@@ -7,8 +7,17 @@ use artifact::{Begin, InputRef, Producer, StageSpec};
 use model::{LstmLm, ModelConfig};
 use serde_json::json;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 use tch::{Device, nn};
 use tokenize::{Level, Split, TokenizeConfig, Tokenizer};
+
+/// libtorch's random generator is global to the process and tests run on parallel threads:
+/// whatever seeds and draws from it holds this lock, so that a fixture's weights depend on its
+/// seed alone and not on what another test drew in between.
+pub fn torch_lock() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Training names; their characters are the whole vocabulary (plus `<unk>` and `<eos>`).
 pub const NAMES: &str = "郭靖\n黄蓉\n郭蓉\n杨过\n";
@@ -102,9 +111,11 @@ pub fn train_artifact_fitted(
         Begin::Staging(s) => s,
         Begin::Complete(a) => return a.dir().to_path_buf(),
     };
+    let rng = torch_lock();
     tch::manual_seed(seed);
     let vs = nn::VarStore::new(Device::Cpu);
     let model = LstmLm::new(&vs.root(), config).unwrap();
+    drop(rng);
     if steps > 0 {
         let stream = tokenize::read_u32_stream(&tokenize_dir.join("train.u32")).unwrap();
         fit(&vs, &model, &stream, steps);
