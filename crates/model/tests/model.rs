@@ -182,12 +182,19 @@ fn config_json_round_trips_and_defaults_old_fields() {
     );
 }
 
-#[test]
-fn the_decoding_layout_changes_strides_not_results() {
+/// Calls `check` with a fresh model of every config in [`all_configs`].
+fn for_each_model(mut check: impl FnMut(&ModelConfig, &nn::VarStore, &LstmLm)) {
     for (i, config) in all_configs().into_iter().enumerate() {
         tch::manual_seed(i as i64);
         let vs = nn::VarStore::new(Device::Cpu);
         let model = LstmLm::new(&vs.root(), &config).unwrap();
+        check(&config, &vs, &model);
+    }
+}
+
+#[test]
+fn the_decoding_layout_changes_strides_not_results() {
+    for_each_model(|config, vs, model| {
         let tokens = Tensor::from_slice(&[1i64, 2, 3, 4, 5, 6, 7, 8]).reshape([2, 4]);
         let run = |model: &LstmLm| {
             let _guard = tch::no_grad_guard();
@@ -195,27 +202,24 @@ fn the_decoding_layout_changes_strides_not_results() {
             let (hidden, _) = model.step(&tokens.select(1, 0), &state);
             (fused, model.log_probs(&hidden))
         };
-        let before = run(&model);
+        let before = run(model);
         let weight = |name: &str| vs.variables()[name].shallow_clone();
         assert!(weight("lstm.weight_hh_l1").is_contiguous());
         model.use_decoding_layout();
         let w = weight("lstm.weight_hh_l1");
         assert!(!w.is_contiguous() && w.tr().is_contiguous(), "{config:?}");
         assert_eq!(w.size(), [24, 6]);
-        let after = run(&model);
+        let after = run(model);
         for (a, b) in [(&before.0, &after.0), (&before.1, &after.1)] {
             let diff = (a - b).abs().max().double_value(&[]);
             assert!(diff < 1e-6, "{config:?}: {diff}");
         }
-    }
+    });
 }
 
 #[test]
 fn the_packed_step_computes_the_plain_step() {
-    for (i, config) in all_configs().into_iter().enumerate() {
-        tch::manual_seed(i as i64);
-        let vs = nn::VarStore::new(Device::Cpu);
-        let model = LstmLm::new(&vs.root(), &config).unwrap();
+    for_each_model(|config, _, model| {
         let packed = model.packed().expect("libtorch from PyPI has oneDNN");
         let batch = model::PACKED_MIN_BATCH as i64 + 1;
         let tokens = Tensor::randint(11, [batch], (Kind::Int64, Device::Cpu));
@@ -242,5 +246,5 @@ fn the_packed_step_computes_the_plain_step() {
         assert!((&next.c - &state.c).abs().max().double_value(&[]) > 1e-3);
         // the copy is made once
         assert!(std::ptr::eq(packed, model.packed().unwrap()));
-    }
+    });
 }
