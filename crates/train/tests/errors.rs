@@ -3,7 +3,7 @@
 mod common;
 
 use artifact::{Begin, Producer, StageSpec};
-use common::{periodic_corpus, tiny_config, tokenize_artifact, torch_lock, train_entries};
+use common::{periodic_input, tiny_config, torch_lock, train_entries};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use train::{TrainConfig, run};
@@ -48,7 +48,7 @@ fn bad_inputs_and_parameters_leave_no_artifact() {
     let _lock = torch_lock();
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    let input = tokenize_artifact(root, &periodic_corpus(40));
+    let input = periodic_input(root);
     let config = tiny_config();
 
     check(

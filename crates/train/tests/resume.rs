@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{at_step, periodic_corpus, tiny_config, tokenize_artifact, torch_lock, train_entries};
+use common::{
+    at_step, checkpointing_config, periodic_input, tiny_config, torch_lock, train_entries,
+};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -66,11 +68,8 @@ fn train_command(input: &Path, root: &Path, extra: &[&str]) -> Command {
 fn a_diverged_run_leaves_its_last_checkpoint_which_resumes_exactly() {
     let _lock = torch_lock();
     let tmp = tempfile::tempdir().unwrap();
-    let input = tokenize_artifact(tmp.path(), &periodic_corpus(40));
-    let config = TrainConfig {
-        eval_every: Some(4),
-        ..tiny_config()
-    };
+    let input = periodic_input(tmp.path());
+    let config = checkpointing_config();
     let whole = run(&input, &tmp.path().join("whole"), &config).unwrap();
     let id = whole.artifact.id();
 
@@ -114,11 +113,10 @@ fn a_diverged_run_leaves_its_last_checkpoint_which_resumes_exactly() {
 fn a_lower_learning_rate_may_continue_a_checkpoint() {
     let _lock = torch_lock();
     let tmp = tempfile::tempdir().unwrap();
-    let input = tokenize_artifact(tmp.path(), &periodic_corpus(40));
+    let input = periodic_input(tmp.path());
     let config = TrainConfig {
-        eval_every: Some(4),
         lr_decay: Some(0.5),
-        ..tiny_config()
+        ..checkpointing_config()
     };
     let root = tmp.path();
     let err = run_with_hook(&input, root, &config, &at_step(8, StepAction::Stop)).unwrap_err();
@@ -144,7 +142,7 @@ fn a_lower_learning_rate_may_continue_a_checkpoint() {
 fn a_killed_process_is_continued_from_its_last_checkpoint_by_the_same_command() {
     let _lock = torch_lock();
     let tmp = tempfile::tempdir().unwrap();
-    let input = tokenize_artifact(tmp.path(), &periodic_corpus(40));
+    let input = periodic_input(tmp.path());
     let long = [
         "--epochs",
         "1000",
@@ -208,12 +206,9 @@ fn a_killed_process_is_continued_from_its_last_checkpoint_by_the_same_command() 
 fn a_second_process_training_the_same_artifact_is_refused() {
     let _lock = torch_lock();
     let tmp = tempfile::tempdir().unwrap();
-    let input = tokenize_artifact(tmp.path(), &periodic_corpus(40));
+    let input = periodic_input(tmp.path());
     let root = tmp.path();
-    let config = TrainConfig {
-        eval_every: Some(4),
-        ..tiny_config()
-    };
+    let config = checkpointing_config();
     let (paused_tx, paused_rx) = std::sync::mpsc::channel();
     let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
     std::thread::scope(|scope| {

@@ -3,7 +3,10 @@
 
 mod common;
 
-use common::{at_step, periodic_corpus, tiny_config, tokenize_artifact, torch_lock, train_entries};
+use common::{
+    at_step, checkpointing_config, periodic_corpus, periodic_input, tiny_config, tokenize_artifact,
+    torch_lock, train_entries,
+};
 use std::path::Path;
 use tch::Device;
 use train::metrics::{Record, from_jsonl};
@@ -125,7 +128,7 @@ fn loss_decreases_on_a_learnable_sequence_and_outputs_are_complete() {
 fn same_seed_same_losses_other_seed_other_losses() {
     let _lock = torch_lock();
     let tmp = tempfile::tempdir().unwrap();
-    let input = tokenize_artifact(tmp.path(), &periodic_corpus(40));
+    let input = periodic_input(tmp.path());
     let train = |seed: u64, out: &str| {
         let root = tmp.path().join(out);
         let config = TrainConfig {
@@ -145,11 +148,8 @@ fn same_seed_same_losses_other_seed_other_losses() {
 fn interrupted_then_resumed_equals_uninterrupted() {
     let _lock = torch_lock();
     let tmp = tempfile::tempdir().unwrap();
-    let input = tokenize_artifact(tmp.path(), &periodic_corpus(40));
-    let config = TrainConfig {
-        eval_every: Some(4),
-        ..tiny_config()
-    };
+    let input = periodic_input(tmp.path());
+    let config = checkpointing_config();
     let whole = run(&input, &tmp.path().join("whole"), &config).unwrap();
 
     let root = tmp.path().join("parts");
@@ -203,7 +203,7 @@ fn interrupted_then_resumed_equals_uninterrupted() {
 fn max_steps_and_time_budget_stop_cleanly_and_commit() {
     let _lock = torch_lock();
     let tmp = tempfile::tempdir().unwrap();
-    let input = tokenize_artifact(tmp.path(), &periodic_corpus(40));
+    let input = periodic_input(tmp.path());
     let config = TrainConfig {
         max_steps: Some(5),
         ..tiny_config()
@@ -231,7 +231,7 @@ fn max_steps_and_time_budget_stop_cleanly_and_commit() {
 fn a_diverging_run_names_the_step_and_leaves_no_artifact() {
     let _lock = torch_lock();
     let tmp = tempfile::tempdir().unwrap();
-    let input = tokenize_artifact(tmp.path(), &periodic_corpus(40));
+    let input = periodic_input(tmp.path());
     // Weights of ~1e38 after the first step: the logits of the second overflow float32.
     let config = TrainConfig {
         lr: Some(1e38),

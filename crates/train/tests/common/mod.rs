@@ -56,9 +56,22 @@ pub fn tokenize_artifact(root: &Path, paragraphs: &[String]) -> PathBuf {
     outcome.artifact.dir().to_path_buf()
 }
 
+/// [`tokenize_artifact`] of 40 lines of [`periodic_corpus`], the input most tests train on.
+pub fn periodic_input(root: &Path) -> PathBuf {
+    tokenize_artifact(root, &periodic_corpus(40))
+}
+
 /// `n` copies of a short poem line: the next character is always predictable.
 pub fn periodic_corpus(n: usize) -> Vec<String> {
     (0..n).map(|_| "春花秋月何时了".to_owned()).collect()
+}
+
+/// [`tiny_config`] validating, and so checkpointing, every 4 steps.
+pub fn checkpointing_config() -> TrainConfig {
+    TrainConfig {
+        eval_every: Some(4),
+        ..tiny_config()
+    }
 }
 
 /// A model of a few hundred parameters, quick settings, no progress output.
