@@ -63,11 +63,9 @@ pub fn step(model: &LstmLm, state: &LstmState, tokens: &[u32]) -> (LstmState, Te
     let _guard = tch::no_grad_guard();
     let ids: Vec<i64> = tokens.iter().map(|&t| t as i64).collect();
     let input = Tensor::from_slice(&ids).to_device(model_device(model));
-    let packed = if tokens.len() >= PACKED_MIN_BATCH {
-        model.packed()
-    } else {
-        None
-    };
+    let packed = (tokens.len() >= PACKED_MIN_BATCH)
+        .then(|| model.packed())
+        .flatten();
     match packed {
         Some(packed) => {
             let (hidden, state) = model.step_packed(packed, &input, state);

@@ -6,9 +6,10 @@
 //! seed shape costs more than the arithmetic once the batch is large; oneDNN's inner product
 //! takes a weight reordered once. At batch 1 the product is a matrix-vector product that MKL
 //! does well and oneDNN slowly, so the packed path is only for batches of at least
-//! [`PACKED_MIN_BATCH`] (measured on the 2-core EPYC at the seed shape: a step at batch 32 in
-//! 37 ms packed against 59 ms through `lstm_cell`; at batch 16 and below the packed path was
-//! the slower one). Both paths compute the same function; they differ by float rounding.
+//! [`PACKED_MIN_BATCH`] (timed through the same libtorch from Python on the 2-core EPYC, one
+//! step at the seed shape: 37 ms packed against 59 ms through `lstm_cell` at batch 32; at
+//! batches 1 to 24 the packed path was the slower one). Both paths compute the same function;
+//! they differ by float rounding.
 
 use crate::lm::{LstmLm, LstmState};
 use crate::output::OutputLayer;
@@ -18,7 +19,7 @@ use tch::{Device, Kind, Tensor};
 pub const PACKED_MIN_BATCH: usize = 32;
 
 /// The LSTM gate weights (per layer `[W_ih | W_hh]`, `[4H, I + H]`, with `b_ih + b_hh`) and a
-/// full softmax's output weight and bias, as oneDNN tensors. Built by [`LstmLm::pack`].
+/// full softmax's output weight and bias, as oneDNN tensors. Built by [`LstmLm::packed`].
 #[derive(Debug)]
 pub struct PackedWeights {
     gates: Vec<(Tensor, Tensor)>,

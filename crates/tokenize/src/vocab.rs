@@ -41,8 +41,8 @@ impl PartialEq for Vocab {
 
 impl Vocab {
     /// Builds the vocabulary from token counts (any order; each token at most once; the specials'
-    /// own strings and tokens counted 0 times are ignored). `unk_count` and `eos_count` are recorded as the
-    /// specials' counts: pass 0 and fix them with [`Vocab::set_special_counts`] once known.
+    /// own strings and tokens counted 0 times are ignored). The specials start with count 0:
+    /// set theirs with [`Vocab::set_special_counts`] once known.
     pub fn build<'a>(
         counts: impl IntoIterator<Item = (&'a str, u64)>,
         min_freq: u64,
