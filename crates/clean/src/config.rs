@@ -27,6 +27,12 @@ pub struct RuleSwitches {
     /// runs of two or more `牋` (mis-decoded indentation) inside lines
     #[arg(long, default_value_t = true, action = ArgAction::Set, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub garbage_lines: bool,
+    /// Drop paragraphs with lacunae: `□`, which editions of old texts (chinese-poetry among them)
+    /// put for a lost character. A model trained on them learns to write runs of `□`
+    #[arg(long, default_value_t = true, action = ArgAction::Set, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    // Artifacts made before this rule existed did not apply it.
+    #[serde(default)]
+    pub lacunae: bool,
     /// Drop chapter headings (`第一回　…`, `第一章　…`, `一　　…`, 楔子, 后记); kept by default
     #[arg(long, default_value_t = false, action = ArgAction::Set, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub drop_chapter_headings: bool,
@@ -44,6 +50,7 @@ impl Default for RuleSwitches {
             mail_headers: true,
             banners: true,
             garbage_lines: true,
+            lacunae: true,
             drop_chapter_headings: false,
             drop_tables_of_contents: false,
         }
@@ -70,4 +77,18 @@ pub struct CleanParams {
     pub switches: RuleSwitches,
     /// SHA-256 of the user rules file (copied into the artifact as `rules.txt`), if any.
     pub rules_sha256: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn switches_of_an_artifact_older_than_the_lacunae_rule_leave_it_off() {
+        let mut params = serde_json::to_value(RuleSwitches::default()).unwrap();
+        params.as_object_mut().unwrap().remove("lacunae");
+        let switches: RuleSwitches = serde_json::from_value(params).unwrap();
+        assert!(!switches.lacunae);
+        assert!(RuleSwitches::default().lacunae);
+    }
 }

@@ -6,7 +6,9 @@ use crate::adverts::{Removed, remove_adverts};
 use crate::credits::remove_credits;
 use crate::decode::{NotText, decode};
 use crate::headings::{Line, is_heading, is_toc_marker, toc_lines};
-use crate::line_kinds::{is_banner, is_garbage_line, is_mail_header, remove_mis_decoded_runs};
+use crate::line_kinds::{
+    has_lacuna, is_banner, is_garbage_line, is_mail_header, remove_mis_decoded_runs,
+};
 use crate::rules::{Rules, names};
 use crate::whitespace::normalise_line;
 use serde::{Deserialize, Serialize};
@@ -127,6 +129,10 @@ fn clean_line(raw: &str, rules: &Rules, tally: &mut Tally) -> Option<String> {
     }
     if s.garbage_lines && is_garbage_line(&line) {
         tally.add(names::GARBAGE_LINES, 1, [line.as_str()]);
+        return None;
+    }
+    if s.lacunae && has_lacuna(&line) {
+        tally.add(names::LACUNAE, 1, [line.as_str()]);
         return None;
     }
     let mut touched = false;

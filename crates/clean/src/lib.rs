@@ -1,7 +1,8 @@
 //! The `clean` stage of jianghu: turns a folder of real-world Chinese `.txt` files (GB18030,
 //! UTF-16, UTF-8, CRLF, full-width indentation, site adverts, typist credits, mail headers,
-//! banners, mis-decoded runs) into a clean artifact: `docs/<path>.txt` with one UTF-8 paragraph
-//! per line, and `report.json` saying per file what was decoded and what each rule removed.
+//! banners, mis-decoded runs, lacunae marked `□`) into a clean artifact: `docs/<path>.txt` with
+//! one UTF-8 paragraph per line, and `report.json` saying per file what was decoded and what each
+//! rule removed.
 //!
 //! [`run`] is the stage; [`clean_document`] / [`clean_text`] clean one text in memory with a
 //! [`Rules`] set, which [`Rules::from_artifact`] rebuilds from a clean artifact so other stages

@@ -1,7 +1,8 @@
 //! Whole-line rules that recognise a kind of line from its (normalised) text: e-mail, Usenet and
-//! BBS headers (`mail_headers`), banners of repeated `=`/`-`/`*` (`banners`) and lines that are
+//! BBS headers (`mail_headers`), banners of repeated `=`/`-`/`*` (`banners`), lines that are
 //! mostly replacement, private-use or placeholder characters (`garbage_lines`, which also removes
-//! runs of `牋`, the mis-decoded form of non-breaking-space indentation).
+//! runs of `牋`, the mis-decoded form of non-breaking-space indentation), and paragraphs with a
+//! lacuna mark (`lacunae`).
 
 use crate::adverts::Removed;
 use regex::Regex;
@@ -70,6 +71,11 @@ pub fn is_garbage_line(line: &str) -> bool {
         garbage += usize::from(is_garbage_char(c));
     }
     garbage * 2 > total
+}
+
+/// The line has a lacuna mark, `□` (U+25A1 WHITE SQUARE), standing for a lost character.
+pub fn has_lacuna(line: &str) -> bool {
+    line.contains('□')
 }
 
 static MIS_DECODED_RUN: LazyLock<Regex> =

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 /// Decode a folder of Chinese .txt files (GB18030, UTF-16, UTF-8…), strip site adverts, credits,
-/// headers, banners and garbage, normalise whitespace, and write one paragraph per line into a
-/// versioned clean artifact. Punctuation is always kept.
+/// headers, banners, garbage and paragraphs with lacunae (□), normalise whitespace, and write one
+/// paragraph per line into a versioned clean artifact. Punctuation is always kept.
 #[derive(Parser, Debug)]
 #[command(name = "jianghu-clean", version)]
 struct Cli {

@@ -15,15 +15,17 @@ pub mod names {
     pub const MAIL_HEADERS: &str = "mail_headers";
     pub const BANNERS: &str = "banners";
     pub const GARBAGE_LINES: &str = "garbage_lines";
+    pub const LACUNAE: &str = "lacunae";
     pub const CHAPTER_HEADINGS: &str = "chapter_headings";
     pub const TABLES_OF_CONTENTS: &str = "tables_of_contents";
     /// Every built-in name; user rules may not reuse them.
-    pub const ALL: [&str; 7] = [
+    pub const ALL: [&str; 8] = [
         SITE_ADVERTS,
         GLUED_CREDITS,
         MAIL_HEADERS,
         BANNERS,
         GARBAGE_LINES,
+        LACUNAE,
         CHAPTER_HEADINGS,
         TABLES_OF_CONTENTS,
     ];
@@ -138,6 +140,7 @@ impl Rules {
             s.mail_headers,
             s.banners,
             s.garbage_lines,
+            s.lacunae,
             s.drop_chapter_headings,
             s.drop_tables_of_contents,
         ];

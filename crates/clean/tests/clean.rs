@@ -47,9 +47,10 @@ fn write_corpus(root: &Path) -> PathBuf {
                   Subject: she diao\n\
                   \u{3000}\u{3000}Veni,  vidi,\tvici 是拉丁文。\n";
     std::fs::write(dir.join("sub/letter.txt"), utf16le_with_bom(letter)).unwrap();
-    // UTF-8: a 30,000-character paragraph, a garbage line and a mis-decoded indentation run.
+    // UTF-8: a 30,000-character paragraph, a garbage line, a mis-decoded indentation run and a
+    // paragraph with a lacuna.
     let long = format!(
-        "\u{3000}\u{3000}{}\n\u{FFFD}\u{FFFD}??\n牋牋他来了。\n",
+        "\u{3000}\u{3000}{}\n\u{FFFD}\u{FFFD}??\n牋牋他来了。\n他□了。\n",
         long_paragraph()
     );
     std::fs::write(dir.join("long.txt"), long).unwrap();
@@ -173,6 +174,7 @@ fn corpus_is_cleaned_exactly() {
     assert_eq!(long.encoding, "UTF-8");
     assert_eq!((long.chars_out, long.paragraphs), (30_004, 2));
     assert_eq!(long.removals["garbage_lines"].count, 2);
+    assert_eq!(long.removals["lacunae"].examples, ["他□了。"]);
     assert_eq!(
         long.removals["garbage_lines"].examples,
         ["\u{FFFD}\u{FFFD}??", "牋牋"]
@@ -212,6 +214,7 @@ fn corpus_is_cleaned_exactly() {
             ("banners", 1),
             ("garbage_lines", 2),
             ("glued_credits", 1),
+            ("lacunae", 1),
             ("mail_headers", 2),
             ("site_adverts", 4)
         ]
@@ -288,7 +291,7 @@ fn clean_with(text: &str, switch: impl Fn(&mut RuleSwitches)) -> String {
 fn every_rule_is_switchable() {
     type Switch = fn(&mut RuleSwitches);
     // (rule, input, output with the rule on, switch that turns it off, output with it off)
-    let cases: [(&str, &str, &str, Switch, &str); 7] = [
+    let cases: [(&str, &str, &str, Switch, &str); 8] = [
         (
             "site_adverts",
             "正文。\n本书来自www.example.com免费txt小说下载站",
@@ -319,10 +322,17 @@ fn every_rule_is_switchable() {
         ),
         (
             "garbage_lines",
-            "□□?\u{E000}\n牋牋正文。",
+            "?\u{FFFD}\u{E000}\n牋牋正文。",
             "正文。",
             |s| s.garbage_lines = false,
-            "□□?\u{E000}\n牋牋正文。",
+            "?\u{FFFD}\u{E000}\n牋牋正文。",
+        ),
+        (
+            "lacunae",
+            "浦映□花花映浦。\n正文。\n□□□□，多情争",
+            "正文。",
+            |s| s.lacunae = false,
+            "浦映□花花映浦。\n正文。\n□□□□，多情争",
         ),
         (
             "chapter_headings",
