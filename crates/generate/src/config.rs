@@ -36,6 +36,12 @@ pub struct GenerateConfig {
     #[arg(long, value_name = "N")]
     pub no_repeat_ngram: Option<usize>,
 
+    /// Let the model write `<unk>` (the token for everything outside the vocabulary). By default
+    /// it is never drawn, since it would appear in the text as the literal `<unk>`.
+    #[arg(long)]
+    #[serde(default)]
+    pub allow_unk: bool,
+
     /// Beam search with N hypotheses (length-normalised) instead of sampling; returns the
     /// best --num-samples hypotheses (at most N).
     #[arg(long, value_name = "N")]
@@ -97,6 +103,7 @@ impl Default for GenerateConfig {
             top_p: None,
             repetition_penalty: 1.0,
             no_repeat_ngram: None,
+            allow_unk: false,
             beam: None,
             max_tokens: 200,
             paragraphs: None,
@@ -120,6 +127,7 @@ impl GenerateConfig {
             top_p: self.top_p,
             repetition_penalty: self.repetition_penalty,
             no_repeat_ngram: self.no_repeat_ngram,
+            allow_unk: self.allow_unk,
         }
     }
 

@@ -6,7 +6,7 @@ use crate::error::GenerateError;
 use crate::sampler::Sampler;
 use model::{LstmLm, LstmState, PACKED_MIN_BATCH};
 use tch::{Device, Kind, Tensor};
-use tokenize::{EOS_ID, Vocab};
+use tokenize::{EOS_ID, UNK_ID, Vocab};
 
 /// When a sample ends.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,6 +91,14 @@ pub fn to_host(log_probs: &Tensor, host: &mut Vec<f32>) -> Result<(), GenerateEr
     Ok(())
 }
 
+/// Sets `<unk>`'s log-probability to -inf in every row of `host` (rows of `vocab_size`), so that
+/// neither a sampler nor the beam picks it: it would appear in the text as the literal `<unk>`.
+pub fn ban_unk(host: &mut [f32], vocab_size: usize) {
+    for row in host.chunks_exact_mut(vocab_size) {
+        row[UNK_ID as usize] = f32::NEG_INFINITY;
+    }
+}
+
 /// Repeats a batch-1 state `n` times along the batch dimension.
 pub fn repeat_state(state: &LstmState, n: i64) -> LstmState {
     LstmState {
@@ -138,8 +146,12 @@ pub fn generate_batch_streaming(
     let mut done = vec![false; n];
     let mut history: Vec<Vec<u32>> = vec![prompt.to_vec(); n];
     let mut host = Vec::new();
+    let allow_unk = samplers[0].params().allow_unk;
     loop {
         to_host(&log_probs, &mut host)?;
+        if !allow_unk {
+            ban_unk(&mut host, vocab_size);
+        }
         let mut next = vec![EOS_ID; n];
         for i in 0..n {
             if done[i] {

@@ -6,6 +6,7 @@
 use crate::error::GenerateError;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
+use tokenize::EOS_ID;
 
 /// Decoding settings shared by every sample of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,6 +19,10 @@ pub struct SamplingParams {
     pub repetition_penalty: f64,
     /// Forbid tokens that would repeat an n-gram of this size already in the history.
     pub no_repeat_ngram: Option<usize>,
+    /// Whether `<unk>` may be drawn. It is banned on the device for the whole batch
+    /// ([`crate::generate::ban_unk`]), before the rows reach a sampler.
+    #[serde(default)]
+    pub allow_unk: bool,
 }
 
 impl Default for SamplingParams {
@@ -28,6 +33,7 @@ impl Default for SamplingParams {
             top_p: None,
             repetition_penalty: 1.0,
             no_repeat_ngram: None,
+            allow_unk: false,
         }
     }
 }
@@ -118,10 +124,18 @@ impl Sampler {
 
     /// The next token given `log_probs` (one row, length V) and the tokens so far (`history`,
     /// used by the repetition penalty and the n-gram ban).
+    ///
+    /// When every token is banned (`-inf`; the n-gram ban can do that in a small vocabulary),
+    /// the sample gets `<eos>`: its paragraph ends rather than going on with a banned token.
     pub fn sample(&mut self, log_probs: &[f32], history: &[u32]) -> u32 {
         let scores = adjusted_scores(&self.params, log_probs, history);
         if self.params.temperature == 0.0 {
-            return argmax(&scores);
+            let best = argmax(&scores);
+            return if scores[best as usize] == f32::NEG_INFINITY {
+                EOS_ID
+            } else {
+                best
+            };
         }
         if self.params.top_k.is_none() && self.params.top_p.is_none() {
             return self.draw_from_all(&scores);
@@ -135,7 +149,7 @@ impl Sampler {
             }
             u -= p;
         }
-        candidates.last().map_or(0, |c| c.0)
+        candidates.last().map_or(EOS_ID, |c| c.0)
     }
 }
 
@@ -150,6 +164,9 @@ impl Sampler {
         self.weights
             .extend(scores.iter().map(|&s| ((s as f64 - max) / t).exp()));
         let total: f64 = self.weights.iter().sum();
+        if total == 0.0 || total.is_nan() {
+            return EOS_ID; // every token is banned
+        }
         let mut u = self.rng.next_f64() * total;
         let mut last = 0;
         for (id, &w) in self.weights.iter().enumerate() {

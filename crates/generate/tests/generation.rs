@@ -43,7 +43,9 @@ fn greedy_equals_argmax_step_by_step() {
     let lp = full_log_probs(&m.model, &sequence);
     for (i, &t) in tokens.iter().enumerate() {
         let row = &lp[prompt.len() + i];
+        // `<unk>` is never generated (see `unk_is_never_generated_unless_allowed`).
         let best = (0..row.len())
+            .filter(|&v| v != UNK_ID as usize)
             .max_by(|&a, &b| row[a].total_cmp(&row[b]))
             .unwrap();
         assert_eq!(t, best as u32, "step {i}");
@@ -265,15 +267,21 @@ fn exhaustive_beam_finds_the_most_likely_sequence() {
 fn no_repeat_ngram_holds_over_a_long_greedy_run() {
     let f = fixture();
     let m = f.load();
+    // The fixture's vocabulary is so small that 60 tokens without a repeated trigram need every
+    // token, `<unk>` included.
+    let greedy = SamplingParams {
+        allow_unk: true,
+        ..SamplingParams::greedy()
+    };
     let params = SamplingParams {
         no_repeat_ngram: Some(3),
-        ..SamplingParams::greedy()
+        ..greedy.clone()
     };
     let plain = generate_batch(
         &m.model,
         f.tokenizer.vocab(),
         &[],
-        &mut [Sampler::new(0, SamplingParams::greedy()).unwrap()],
+        &mut [Sampler::new(0, greedy).unwrap()],
         &limits(60),
     )
     .unwrap();
@@ -295,4 +303,43 @@ fn no_repeat_ngram_holds_over_a_long_greedy_run() {
     .unwrap();
     assert_eq!(banned[0].tokens.len(), 60);
     assert_eq!(repeats(&banned[0].tokens), 0, "{:?}", banned[0].tokens);
+}
+
+#[test]
+fn unk_is_never_generated_unless_allowed() {
+    let f = fixture();
+    let m = f.load();
+    // Make `<unk>` by far the most likely next token everywhere.
+    tch::no_grad(|| {
+        let _ = m.vs.variables()["output.bias"]
+            .narrow(0, UNK_ID as i64, 1)
+            .fill_(50.0);
+    });
+    let vocab = f.tokenizer.vocab();
+    let run = |params: SamplingParams| {
+        let mut samplers: Vec<Sampler> = (0..4)
+            .map(|seed| Sampler::new(seed, params.clone()).unwrap())
+            .collect();
+        generate_batch(&m.model, vocab, &[], &mut samplers, &limits(12)).unwrap()
+    };
+    let unks = |samples: &[generate::Generated]| -> usize {
+        samples
+            .iter()
+            .flat_map(|s| &s.tokens)
+            .filter(|&&t| t == UNK_ID)
+            .count()
+    };
+    for params in [sampling(1.0), SamplingParams::greedy()] {
+        let banned = run(params.clone());
+        assert!(banned.iter().all(|s| s.tokens.len() == 12));
+        assert_eq!(unks(&banned), 0, "{params:?}");
+        let allowed = run(SamplingParams {
+            allow_unk: true,
+            ..params
+        });
+        assert_eq!(unks(&allowed), 4 * 12, "every token is <unk> when allowed");
+    }
+    let beam = beam_search(&m.model, &[], 4, 4, &SamplingParams::greedy(), &limits(6)).unwrap();
+    assert!(!beam.is_empty());
+    assert_eq!(unks(&beam), 0);
 }

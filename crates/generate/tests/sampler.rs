@@ -2,6 +2,7 @@
 
 use generate::sampler::{argmax, banned_by_ngram, candidates};
 use generate::{Sampler, SamplingParams};
+use tokenize::EOS_ID;
 
 fn log_softmax(logits: &[f32]) -> Vec<f32> {
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
@@ -174,6 +175,19 @@ fn draws_over_the_whole_vocabulary_follow_the_tempered_distribution() {
     };
     let mut sampler = Sampler::new(4, params).unwrap();
     assert!((0..2000).all(|_| sampler.sample(&row, &[1, 2, 1]) != 2));
+}
+
+#[test]
+fn a_row_with_every_token_banned_ends_the_paragraph() {
+    let row = vec![f32::NEG_INFINITY; 6];
+    for params in [
+        SamplingParams::greedy(),
+        sampling(1.0, None, None),
+        sampling(1.0, Some(3), Some(0.9)),
+    ] {
+        let mut sampler = Sampler::new(1, params.clone()).unwrap();
+        assert_eq!(sampler.sample(&row, &[]), EOS_ID, "{params:?}");
+    }
 }
 
 #[test]
