@@ -9,7 +9,7 @@ use artifact::{FORCE_ENV, LATEST_FILE, MANIFEST_FILE, Manifest};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -223,20 +223,24 @@ fn run_logged(command: &mut Command, log: &Path) -> Result<std::process::ExitSta
 }
 
 fn spawn_tee(
-    mut from: impl Read + Send + 'static,
+    from: impl Read + Send + 'static,
     mut to: impl Write + Send + 'static,
     log: Arc<Mutex<File>>,
 ) -> std::thread::JoinHandle<std::io::Result<()>> {
     std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
+        // Whole lines: a stage's unbuffered stderr arrives in pieces (`eprintln!` writes each
+        // part of its format separately), which copied as they come would land inside the
+        // other stream's lines.
+        let mut from = BufReader::new(from);
+        let mut line = Vec::new();
         loop {
-            let n = from.read(&mut buf)?;
-            if n == 0 {
+            line.clear();
+            if from.read_until(b'\n', &mut line)? == 0 {
                 return Ok(());
             }
             // Our own terminal going away must not stop the copy to the log (or the child).
-            let _ = to.write_all(&buf[..n]).and_then(|()| to.flush());
-            log.lock().expect("no copier panics").write_all(&buf[..n])?;
+            let _ = to.write_all(&line).and_then(|()| to.flush());
+            log.lock().expect("no copier panics").write_all(&line)?;
         }
     })
 }
