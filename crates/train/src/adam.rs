@@ -41,6 +41,11 @@ impl Adam {
         }
     }
 
+    /// The trainable variables, in the optimizer's order.
+    pub fn params(&self) -> &[Tensor] {
+        &self.params
+    }
+
     /// The gradients of `loss` with respect to every variable, in the optimizer's order (an
     /// undefined tensor for a variable that `loss` does not depend on). They are fresh tensors,
     /// not accumulated into `.grad()`: no zeroing pass and no accumulating pass per step, as

@@ -9,6 +9,7 @@
 
 pub mod adam;
 pub mod checkpoint;
+pub mod chunked_loss;
 pub mod config;
 pub mod curve;
 pub mod data;

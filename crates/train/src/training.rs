@@ -7,6 +7,7 @@
 
 use crate::adam::Adam;
 use crate::checkpoint::TrainState;
+use crate::chunked_loss::{chunk_rows, loss_and_gradients};
 use crate::config::TrainParams;
 use crate::data::Streams;
 use crate::error::TrainError;
@@ -75,9 +76,9 @@ fn step_seed(seed: u64, step: u64) -> i64 {
     (seed.wrapping_mul(1_000_003).wrapping_add(step) & (i64::MAX as u64)) as i64
 }
 
-/// One optimizer step on a batch from `hidden`: forward, mean cross-entropy, backward,
-/// gradient-norm clipping, Adam. Returns the loss and the detached next state. A non-finite
-/// loss skips the update (the caller stops).
+/// One optimizer step on a batch from `hidden`: forward, mean cross-entropy, backward (in
+/// blocks of rows where [`chunk_rows`] says so), gradient-norm clipping, Adam. Returns the
+/// loss and the detached next state. A non-finite loss skips the update (the caller stops).
 pub fn train_step(
     model: &LstmLm,
     adam: &mut Adam,
@@ -88,8 +89,15 @@ pub fn train_step(
     clip: f64,
 ) -> (f64, LstmState) {
     let (output, next) = model.hidden(inputs, hidden, true);
-    let loss = model.loss(&output, targets);
-    let mut grads = adam.gradients(&loss);
+    let (loss, mut grads) =
+        match chunk_rows(model.config(), targets.numel() as i64, output.device()) {
+            Some(rows) => loss_and_gradients(model, adam.params(), &output, targets, rows),
+            None => {
+                let loss = model.loss(&output, targets);
+                let grads = adam.gradients(&loss);
+                (loss, grads)
+            }
+        };
     let value = loss.double_value(&[]);
     if value.is_finite() {
         Adam::clip_grad_norm(&mut grads, clip);
