@@ -99,12 +99,14 @@ pub(crate) fn render(r: &Results) -> String {
          Medians of all samples per side (time per iteration; throughput = work per iteration ÷ \
          that time). \"Rust ÷ ref. time\" is below 1 when Rust is faster; \"throughput ratio\" \
          is its inverse. Peak RSS is the largest resident set of the measured processes. The \
-         Rust figures come from the criterion benchmarks: 10 samples per repetition for the \
-         training steps (one step per sample at the seed shape), quick mode (one or two timed \
-         iterations per repetition, after an untimed one) for generation; the seed times as \
+         Rust preprocessing runs {} times per repetition (a fraction of a second each, against \
+         the seed's one run of ten seconds or more). The other Rust figures come from the \
+         criterion benchmarks: 10 samples per repetition for the training steps (one step per \
+         sample at the seed shape), quick mode (one or two timed iterations per repetition, after an untimed one) for generation; the seed times as \
          many steps or iterations the same way after one untimed one.\n\n{}\n\
          Samples and spread (\"cores busy\" is CPU time ÷ wall time of the measured processes, \
          setup included; below {} means the process waited for the CPU or on I/O):\n\n{}\n",
+        super::compare::RUST_PREPROCESS_RUNS,
         table(&rows),
         r.threads,
         spread_table(&rows)
@@ -185,7 +187,13 @@ fn training(d: &mut String, r: &Results) {
          so a step is bound by matrix-multiply FLOPs: counted from the shape, a training step \
          costs three forward passes (2 FLOPs per weight per token, forward; twice that \
          backward). Adam and gradient clipping touch every weight a few times per step, a \
-         memory-bound cost that is small beside the GEMMs at these shapes. Python adds a fixed \
+         memory-bound cost that is small beside the GEMMs at these shapes. The logits are not: \
+         at the cpu-preset shape with a full softmax they are 53 MB per step, which \
+         log-softmax, the loss's backward and the output layer's backward stream through \
+         memory about ten times. jianghu takes that loss in blocks of rows whose logits fit in \
+         the cache, forward and backward one block at a time (`train::chunked_loss`); the \
+         seed, as PyTorch does by default, takes it whole. At the seed shape's 46k vocabulary \
+         a block small enough for the cache makes thin products, so both take it whole. Python adds a fixed \
          interpreter cost per step (a few hundred operator calls), negligible beside steps of \
          this size. The bound below is the measured matmul rate ÷ FLOPs per token.\n\n\
          | shape | output | FLOPs/token | bound (tokens/s) | Rust | Python full |\n\
