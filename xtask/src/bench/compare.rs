@@ -480,7 +480,9 @@ fn rust_preprocess(
         .arg("--input")
         .arg(corpus)
         .arg("--output")
-        .arg(root.path());
+        .arg(root.path())
+        // The seed keeps every line: segment the same text.
+        .arg("--lacunae=false");
     let (cleaned, _) = measure(&clean)?;
     let mut tokenize = Command::new(&stages["jianghu-tokenize"]);
     tokenize
