@@ -36,6 +36,7 @@ pub fn write_curve(path: &Path, records: &[Record]) -> Result<(), String> {
     chart
         .configure_mesh()
         .x_desc("training tokens seen")
+        .x_label_formatter(&|x| short_count(*x))
         .y_desc("loss (nats per token)")
         .draw()
         .map_err(|x| e(&x))?;
@@ -60,4 +61,34 @@ pub fn write_curve(path: &Path, records: &[Record]) -> Result<(), String> {
         .map_err(|x| e(&x))?;
     root.present().map_err(|x| e(&x))?;
     Ok(())
+}
+
+/// A token count for an axis label: `750`, `12.5k`, `3M`.
+fn short_count(n: f64) -> String {
+    let (value, unit) = match n.abs() {
+        a if a >= 1e6 => (n / 1e6, "M"),
+        a if a >= 1e3 => (n / 1e3, "k"),
+        _ => (n, ""),
+    };
+    let text = format!("{value:.1}");
+    format!("{}{unit}", text.trim_end_matches(".0"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_count;
+
+    #[test]
+    fn axis_counts_are_short() {
+        let cases = [
+            (0.0, "0"),
+            (750.0, "750"),
+            (12_500.0, "12.5k"),
+            (1_000_000.0, "1M"),
+            (7_448_960.0, "7.4M"),
+        ];
+        for (n, text) in cases {
+            assert_eq!(short_count(n), text);
+        }
+    }
 }
