@@ -22,7 +22,8 @@ pub const CHUNK_LOGITS_BYTES: i64 = 8 << 20;
 /// Fewer rows per block than this and the matrix products lose more than the cache gives.
 pub const MIN_CHUNK_ROWS: i64 = 256;
 
-/// Rows per block for a step of `rows` target tokens, or `None` when the loss is better taken
+/// Rows per block for a step of `rows` target tokens (as many equal blocks as logits of at most
+/// [`CHUNK_LOGITS_BYTES`] need), or `None` when the loss is better taken
 /// whole: an adaptive softmax (its logits are small already), a GPU, a vocabulary too large
 /// for a block of [`MIN_CHUNK_ROWS`] rows, or a batch that is one block anyway.
 pub fn chunk_rows(config: &ModelConfig, rows: i64, device: Device) -> Option<i64> {
@@ -30,7 +31,12 @@ pub fn chunk_rows(config: &ModelConfig, rows: i64, device: Device) -> Option<i64
         return None;
     }
     let per_block = CHUNK_LOGITS_BYTES / (4 * config.vocab_size.max(1));
-    (per_block >= MIN_CHUNK_ROWS && per_block < rows).then_some(per_block)
+    if per_block < MIN_CHUNK_ROWS || per_block >= rows {
+        return None;
+    }
+    // Blocks of equal size rather than full ones and a small remainder.
+    let blocks = (rows + per_block - 1) / per_block;
+    Some((rows + blocks - 1) / blocks)
 }
 
 /// The mean cross-entropy of `targets` (`[batch, time]`) given the LSTM outputs `hidden`

@@ -62,8 +62,9 @@ fn blocks_give_the_loss_and_gradients_of_the_whole() {
 #[test]
 fn only_a_cpu_full_softmax_with_a_small_vocabulary_is_taken_in_blocks() {
     let cpu_preset = ModelConfig::new(5896, 128, 256, 2);
-    // 8 MiB of logits per block: 355 rows of 5,896.
-    assert_eq!(chunk_rows(&cpu_preset, 64 * 35, Device::Cpu), Some(355));
+    // 8 MiB of logits holds 355 rows of 5,896: 2,240 rows make 7 equal blocks of 320.
+    assert_eq!(chunk_rows(&cpu_preset, 64 * 35, Device::Cpu), Some(320));
+    assert_eq!(chunk_rows(&cpu_preset, 356, Device::Cpu), Some(178));
     assert_eq!(chunk_rows(&cpu_preset, 355, Device::Cpu), None);
     assert_eq!(chunk_rows(&cpu_preset, 64 * 35, Device::Cuda(0)), None);
     let adaptive = ModelConfig {
