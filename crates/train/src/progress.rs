@@ -1,4 +1,5 @@
-//! Progress output: an indicatif bar on a terminal, plain periodic lines otherwise.
+//! Progress output: an indicatif bar on a terminal, plain periodic lines otherwise; both with
+//! the time spent and an estimate of the time left that counts the time budget.
 
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -6,7 +7,7 @@ use std::time::{Duration, Instant};
 
 /// How progress is shown.
 #[derive(Debug)]
-pub enum Progress {
+enum View {
     Bar(ProgressBar),
     /// One line on stderr at most every `every`.
     Lines {
@@ -16,60 +17,132 @@ pub enum Progress {
     Quiet,
 }
 
+/// Progress of one training run (or of its continuation after a resume).
+#[derive(Debug)]
+pub struct Progress {
+    view: View,
+    started: Instant,
+    /// The step the run (re)started at.
+    start_step: u64,
+    /// What was left of the time budget when it (re)started, seconds.
+    budget_left_s: Option<f64>,
+}
+
 impl Progress {
-    /// A bar when stderr is a terminal, lines otherwise; nothing when `quiet`.
-    pub fn new(quiet: bool, total_steps: u64, done: u64) -> Progress {
-        if quiet {
-            Progress::Quiet
+    /// A bar when stderr is a terminal, lines otherwise; nothing when `quiet`. `done` steps are
+    /// behind already (a resumed run), and `budget_left_s` of the time budget is left.
+    pub fn new(quiet: bool, total_steps: u64, done: u64, budget_left_s: Option<f64>) -> Progress {
+        let view = if quiet {
+            View::Quiet
         } else if std::io::stderr().is_terminal() {
             let bar = ProgressBar::new(total_steps);
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{elapsed_precise} [{bar:30}] {pos}/{len} steps  {msg}  ETA {eta}",
+                    "{elapsed_precise} [{bar:30}] {pos}/{len} steps  {msg}",
                 )
                 .expect("valid template")
                 .progress_chars("=> "),
             );
             bar.set_position(done);
-            Progress::Bar(bar)
+            View::Bar(bar)
         } else {
-            Progress::Lines {
+            View::Lines {
                 every: Duration::from_secs(10),
                 last: Instant::now(),
             }
+        };
+        Progress {
+            view,
+            started: Instant::now(),
+            start_step: done,
+            budget_left_s,
         }
     }
 
     /// Reports the state after a step.
     pub fn step(&mut self, step: u64, total: u64, epoch: u32, loss: f64, tokens_per_s: f64) {
-        let msg = format!("epoch {epoch}  loss {loss:.3}  {tokens_per_s:.0} tok/s");
-        match self {
-            Progress::Bar(bar) => {
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let eta = remaining_s(
+            step.saturating_sub(self.start_step),
+            total.saturating_sub(step),
+            elapsed,
+            self.budget_left_s,
+        )
+        .map_or_else(|| "?".to_owned(), clock);
+        let msg = format!("epoch {epoch}  loss {loss:.3}  {tokens_per_s:.0} tok/s  ETA {eta}");
+        match &mut self.view {
+            View::Bar(bar) => {
                 bar.set_position(step);
                 bar.set_message(msg);
             }
-            Progress::Lines { every, last } => {
+            View::Lines { every, last } => {
                 if last.elapsed() >= *every {
                     *last = Instant::now();
-                    eprintln!("step {step}/{total}  {msg}");
+                    eprintln!("step {step}/{total}  {msg}  elapsed {}", clock(elapsed));
                 }
             }
-            Progress::Quiet => {}
+            View::Quiet => {}
         }
     }
 
     /// A line that stays (validation results, stop reasons).
     pub fn println(&self, line: &str) {
-        match self {
-            Progress::Bar(bar) => bar.println(line),
-            Progress::Lines { .. } => eprintln!("{line}"),
-            Progress::Quiet => {}
+        match &self.view {
+            View::Bar(bar) => bar.println(line),
+            View::Lines { .. } => eprintln!("{line}"),
+            View::Quiet => {}
         }
     }
 
     pub fn finish(&self) {
-        if let Progress::Bar(bar) = self {
+        if let View::Bar(bar) = &self.view {
             bar.finish_and_clear();
         }
+    }
+}
+
+/// Seconds left: `steps_left` at the pace of the `steps_done` in `elapsed_s` so far, or what is
+/// left of the time budget if that ends sooner. `None` before the first step.
+pub fn remaining_s(
+    steps_done: u64,
+    steps_left: u64,
+    elapsed_s: f64,
+    budget_left_s: Option<f64>,
+) -> Option<f64> {
+    if steps_done == 0 {
+        return None;
+    }
+    let by_steps = steps_left as f64 * elapsed_s / steps_done as f64;
+    Some(match budget_left_s {
+        Some(budget) => by_steps.min((budget - elapsed_s).max(0.0)),
+        None => by_steps,
+    })
+}
+
+/// `m:ss`, or `h:mm:ss` from an hour.
+fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{clock, remaining_s};
+
+    #[test]
+    fn time_left_counts_the_budget() {
+        // 100 steps in 50 s, 300 to go: 150 s at that pace.
+        assert_eq!(remaining_s(100, 300, 50.0, None), Some(150.0));
+        // A budget with 60 s left ends first.
+        assert_eq!(remaining_s(100, 300, 50.0, Some(110.0)), Some(60.0));
+        // A budget past its end leaves nothing.
+        assert_eq!(remaining_s(100, 300, 50.0, Some(40.0)), Some(0.0));
+        assert_eq!(remaining_s(0, 300, 0.0, Some(480.0)), None);
+        assert_eq!(clock(65.4), "1:05");
+        assert_eq!(clock(3725.0), "1:02:05");
     }
 }

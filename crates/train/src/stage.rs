@@ -216,7 +216,10 @@ pub fn run_with_hook(
         .max_steps
         .unwrap_or(u64::MAX)
         .min(train.batches() * u64::from(params.epochs));
-    let mut progress = Progress::new(config.quiet, total_steps, state.step);
+    let budget_left_s = params
+        .time_budget_s
+        .map(|budget| (budget - state.elapsed_s).max(0.0));
+    let mut progress = Progress::new(config.quiet, total_steps, state.step, budget_left_s);
     let started = Instant::now();
     let mut learner = Learner {
         model: &model,
