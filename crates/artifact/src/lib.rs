@@ -15,6 +15,8 @@ mod atomic;
 mod canonical;
 mod cli;
 mod error;
+#[cfg(feature = "fixtures")]
+pub mod fixture;
 mod hash;
 mod manifest;
 mod stage;

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test file uses a different subset
 
+use artifact::fixture::commit_files;
 use artifact::{Begin, InputRef, Producer, StageSpec};
 use model::{LstmLm, ModelConfig};
 use serde_json::json;
@@ -43,18 +44,11 @@ fn producer(name: &str) -> Producer {
     }
 }
 
-#[derive(clap::Parser)]
-struct Switches {
-    #[command(flatten)]
-    switches: clean::RuleSwitches,
-}
-
 /// Commits a clean artifact holding `docs/a.txt` = `text`, with the default clean params (so
 /// that `--score` finds the rules).
 pub fn clean_artifact(root: &Path, text: &str) -> PathBuf {
-    use clap::Parser;
     let params = clean::CleanParams {
-        switches: Switches::parse_from(["clean"]).switches,
+        switches: clean::RuleSwitches::default(),
         rules_sha256: None,
     };
     let spec = StageSpec {
@@ -63,13 +57,7 @@ pub fn clean_artifact(root: &Path, text: &str) -> PathBuf {
         params: serde_json::to_value(params).unwrap(),
         inputs: vec![],
     };
-    let staging = match artifact::begin(root, spec, producer("clean")).unwrap() {
-        Begin::Staging(s) => s,
-        Begin::Complete(a) => return a.dir().to_path_buf(),
-    };
-    std::fs::create_dir(staging.dir().join("docs")).unwrap();
-    std::fs::write(staging.dir().join("docs/a.txt"), text).unwrap();
-    staging.commit(json!({})).unwrap().dir().to_path_buf()
+    commit_files(root, spec, &[("docs/a.txt", text.as_bytes())]).unwrap()
 }
 
 /// Commits a train artifact under `root` for the tokenize artifact `tokenize_dir` holding a

@@ -2,7 +2,8 @@
 
 #![allow(dead_code)] // each test file uses a different subset
 
-use artifact::{Begin, Producer, StageSpec};
+use artifact::StageSpec;
+use artifact::fixture::commit_files;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -20,20 +21,13 @@ pub fn clean_artifact_version(root: &Path, docs: &[(&str, &str)], version: u32) 
         params: json!({"fixture": names, "texts": docs.iter().map(|d| d.1).collect::<Vec<_>>()}),
         inputs: vec![],
     };
-    let producer = Producer {
-        crate_name: "clean".into(),
-        version: "0.0.0".into(),
-        git_rev: None,
-    };
-    let staging = match artifact::begin(root, spec, producer).unwrap() {
-        Begin::Staging(s) => s,
-        Begin::Complete(a) => return a.dir().to_path_buf(),
-    };
-    std::fs::create_dir(staging.dir().join("docs")).unwrap();
-    for (name, text) in docs {
-        std::fs::write(staging.dir().join("docs").join(name), text).unwrap();
-    }
-    staging.commit(json!({})).unwrap().dir().to_path_buf()
+    let paths: Vec<String> = names.iter().map(|name| format!("docs/{name}")).collect();
+    let files: Vec<(&str, &[u8])> = paths
+        .iter()
+        .zip(docs)
+        .map(|(path, (_, text))| (path.as_str(), text.as_bytes()))
+        .collect();
+    commit_files(root, spec, &files).unwrap()
 }
 
 /// Entries of `<root>/tokenize/` (empty when it does not exist).

@@ -3,7 +3,8 @@
 
 #![allow(dead_code)] // each test file uses a different subset
 
-use artifact::{Begin, Producer, StageSpec};
+use artifact::StageSpec;
+use artifact::fixture::commit_files;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -26,18 +27,7 @@ pub fn clean_artifact(root: &Path, paragraphs: &[String]) -> PathBuf {
         params: json!({"fixture": text}),
         inputs: vec![],
     };
-    let producer = Producer {
-        crate_name: "clean".into(),
-        version: "0.0.0".into(),
-        git_rev: None,
-    };
-    let staging = match artifact::begin(root, spec, producer).unwrap() {
-        Begin::Staging(s) => s,
-        Begin::Complete(a) => return a.dir().to_path_buf(),
-    };
-    std::fs::create_dir(staging.dir().join("docs")).unwrap();
-    std::fs::write(staging.dir().join("docs/a.txt"), text).unwrap();
-    staging.commit(json!({})).unwrap().dir().to_path_buf()
+    commit_files(root, spec, &[("docs/a.txt", text.as_bytes())]).unwrap()
 }
 
 /// A char-level tokenize artifact (60/20/20) of `paragraphs`, made by `tokenize::run`.
