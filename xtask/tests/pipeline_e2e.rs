@@ -1,8 +1,8 @@
 //! The four stages end to end through `cargo xtask pipeline`, on a tiny generated corpus:
 //! artifacts exist and verify, a second run skips every stage, a changed generate parameter
-//! reruns only generate, `inspect --json` reports the lineage, `report` writes the page, and a
-//! killed stage leaves nothing that a later run accepts as complete, and the next run continues
-//! training from the checkpoint.
+//! reruns only generate, `inspect --json` reports the lineage, `report` writes the page,
+//! `generate --interactive` answers on the terminal, a killed stage leaves nothing that a later
+//! run accepts as complete, and the next run continues training from the checkpoint.
 //!
 //! It needs the stage binaries, so it is ignored by a plain `cargo test`: `cargo xtask test`
 //! builds them and runs it with `JIANGHU_BIN_DIR` pointing at them.
@@ -109,6 +109,17 @@ impl Fixture {
 }
 
 /// `(stage, artifact id, ran)` from the summary table at the end of a run.
+/// The names in `dir`, sorted.
+fn entries_of(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 fn summary(out: &Output) -> Vec<(String, String, bool)> {
     let stdout = String::from_utf8_lossy(&out.stdout);
     stdout
@@ -212,6 +223,41 @@ fn four_stages_skip_rerun_lineage_and_a_killed_stage() {
     assert_eq!(ran(&third), ["generate"]);
     let samples = fx.inspect_json("tiny/generate/latest");
     assert_eq!(samples["view"]["samples"].as_array().unwrap().len(), 3);
+
+    // `cargo xtask generate --interactive` talks to the terminal: a prompt, a continuation per
+    // line of input, and no new artifact.
+    let generated = entries_of(&fx.artifacts.join("tiny/generate"));
+    let mut child = fx
+        .xtask(&[
+            "generate",
+            "--corpus",
+            fx.corpus.to_str().unwrap(),
+            "--interactive",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("明月\n".as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.starts_with("> 明月"), "{stdout:?}");
+    // A prompt per line and one at the end of input, then nothing (no summary of a stage run).
+    assert_eq!(stdout.matches("> ").count(), 2, "{stdout:?}");
+    assert!(stdout.ends_with("> \n"), "{stdout:?}");
+    assert_eq!(entries_of(&fx.artifacts.join("tiny/generate")), generated);
 
     // Kill the train stage outright once it has a checkpoint: its staging directory names its
     // pid, and `.resume-<id>/state.bin` is the checkpoint.

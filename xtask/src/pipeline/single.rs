@@ -5,6 +5,8 @@
 //! The stage's table in the corpus's `pipeline.toml` applies, then `--set KEY=VALUE`, then the
 //! stage flags given here, which win over both. Options of our own are read here; everything
 //! else is passed to the stage binary untouched (so its `--help` is the reference).
+//! `generate --interactive` and `generate --score` make no artifact: they run on our terminal
+//! without a log or a summary.
 
 use super::corpus::Corpus;
 use super::params::{Override, PipelineFile};
@@ -55,8 +57,8 @@ pub(crate) fn run(stage: Stage, args: &StageCommandArgs) -> Result<()> {
         setup::run()?;
     }
     let bin_dir = stage_binaries(&[stage])?;
+    let binary = bin_dir.join(stage.binary());
     if own.help {
-        let binary = bin_dir.join(format!("jianghu-{}", stage.name()));
         let status = std::process::Command::new(&binary)
             .arg("--help")
             .status()
@@ -99,6 +101,16 @@ pub(crate) fn run(stage: Stage, args: &StageCommandArgs) -> Result<()> {
     );
     stage_args.extend(own.stage_flags.iter().map(Into::into));
     let_stages_handle_ctrl_c();
+    if stage == Stage::Generate && (given.contains("interactive") || given.contains("score")) {
+        // These modes write no artifact and talk to the terminal (a `> ` prompt has no line end
+        // for the log copier to wait for): the binary gets our terminal as it is.
+        let status = std::process::Command::new(&binary)
+            .args(&stage_args)
+            .current_dir(crate::project_root())
+            .status()
+            .with_context(|| format!("cannot run {}", binary.display()))?;
+        std::process::exit(status.code().unwrap_or(1));
+    }
     let row = run_stage(&bin_dir, &corpus, stage, &stage_args, own.force)?;
     print_summary(&corpus, &[row]);
     Ok(())

@@ -48,7 +48,7 @@ impl Stage {
         Stage::ALL.map(Stage::name).join(", ")
     }
 
-    fn binary(self) -> String {
+    pub(crate) fn binary(self) -> String {
         format!("jianghu-{}", self.name())
     }
 
