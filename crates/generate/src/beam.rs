@@ -2,7 +2,7 @@
 //! per token, and all live hypotheses advance as one batch per step.
 
 use crate::error::GenerateError;
-use crate::generate::{Generated, Limits, ban_unk, prime, repeat_state, step, to_host};
+use crate::generate::{Generated, Limits, prime, repeat_state, step, to_host};
 use crate::sampler::{SamplingParams, adjusted_scores};
 use model::{LstmLm, LstmState};
 use tch::Tensor;
@@ -52,10 +52,7 @@ pub fn beam_search(
     let mut finished: Vec<Hypothesis> = vec![];
     let mut host = Vec::new();
     while !live.is_empty() && finished.len() < width && limits.max_tokens > 0 {
-        to_host(&log_probs, &mut host)?;
-        if !params.allow_unk {
-            ban_unk(&mut host, vocab_size);
-        }
+        to_host(&log_probs, &mut host, params.allow_unk)?;
         let mut candidates: Vec<(f64, usize, u32)> = Vec::new();
         for (b, hyp) in live.iter().enumerate() {
             let row = &host[b * vocab_size..(b + 1) * vocab_size];

@@ -79,8 +79,14 @@ pub fn step(model: &LstmLm, state: &LstmState, tokens: &[u32]) -> (LstmState, Te
 }
 
 /// Copies `[B, V]` log-probabilities to the host into `host` (row-major), reusing its
-/// allocation: a fresh multi-megabyte buffer per step would be paged in anew every time.
-pub fn to_host(log_probs: &Tensor, host: &mut Vec<f32>) -> Result<(), GenerateError> {
+/// allocation: a fresh multi-megabyte buffer per step would be paged in anew every time. Unless
+/// `allow_unk`, `<unk>` gets -inf in every row, so that neither a sampler nor the beam picks it:
+/// it would appear in the text as the literal `<unk>`.
+pub fn to_host(
+    log_probs: &Tensor,
+    host: &mut Vec<f32>,
+    allow_unk: bool,
+) -> Result<(), GenerateError> {
     let flat = log_probs
         .to_kind(Kind::Float)
         .to_device(Device::Cpu)
@@ -88,15 +94,13 @@ pub fn to_host(log_probs: &Tensor, host: &mut Vec<f32>) -> Result<(), GenerateEr
     let numel = flat.numel();
     host.resize(numel, 0.0);
     flat.f_copy_data(host, numel)?;
-    Ok(())
-}
-
-/// Sets `<unk>`'s log-probability to -inf in every row of `host` (rows of `vocab_size`), so that
-/// neither a sampler nor the beam picks it: it would appear in the text as the literal `<unk>`.
-pub fn ban_unk(host: &mut [f32], vocab_size: usize) {
-    for row in host.chunks_exact_mut(vocab_size) {
-        row[UNK_ID as usize] = f32::NEG_INFINITY;
+    if !allow_unk {
+        let vocab_size = *log_probs.size().last().expect("rows of log-probabilities") as usize;
+        for row in host.chunks_exact_mut(vocab_size) {
+            row[UNK_ID as usize] = f32::NEG_INFINITY;
+        }
     }
+    Ok(())
 }
 
 /// Repeats a batch-1 state `n` times along the batch dimension.
@@ -148,10 +152,7 @@ pub fn generate_batch_streaming(
     let mut host = Vec::new();
     let allow_unk = samplers[0].params().allow_unk;
     loop {
-        to_host(&log_probs, &mut host)?;
-        if !allow_unk {
-            ban_unk(&mut host, vocab_size);
-        }
+        to_host(&log_probs, &mut host, allow_unk)?;
         let mut next = vec![EOS_ID; n];
         for i in 0..n {
             if done[i] {

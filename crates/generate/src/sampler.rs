@@ -19,8 +19,8 @@ pub struct SamplingParams {
     pub repetition_penalty: f64,
     /// Forbid tokens that would repeat an n-gram of this size already in the history.
     pub no_repeat_ngram: Option<usize>,
-    /// Whether `<unk>` may be drawn. It is banned on the device for the whole batch
-    /// ([`crate::generate::ban_unk`]), before the rows reach a sampler.
+    /// Whether `<unk>` may be drawn. It is banned for the whole batch as the rows are copied to
+    /// the host ([`crate::generate::to_host`]), before they reach a sampler.
     #[serde(default)]
     pub allow_unk: bool,
 }

@@ -23,9 +23,9 @@ pub const CHUNK_LOGITS_BYTES: i64 = 8 << 20;
 pub const MIN_CHUNK_ROWS: i64 = 256;
 
 /// Rows per block for a step of `rows` target tokens (as many equal blocks as logits of at most
-/// [`CHUNK_LOGITS_BYTES`] need), or `None` when the loss is better taken
-/// whole: an adaptive softmax (its logits are small already), a GPU, a vocabulary too large
-/// for a block of [`MIN_CHUNK_ROWS`] rows, or a batch that is one block anyway.
+/// [`CHUNK_LOGITS_BYTES`] need), or `None` when the loss is better taken whole: an adaptive
+/// softmax (its logits are small already), a GPU, a vocabulary too large for a block of
+/// [`MIN_CHUNK_ROWS`] rows, or a batch that is one block anyway.
 pub fn chunk_rows(config: &ModelConfig, rows: i64, device: Device) -> Option<i64> {
     if device != Device::Cpu || !matches!(config.output, OutputKind::Full) {
         return None;

@@ -102,8 +102,9 @@ pub(crate) fn render(r: &Results) -> String {
          Rust preprocessing runs {} times per repetition (a fraction of a second each, against \
          the seed's one run of ten seconds or more). The other Rust figures come from the \
          criterion benchmarks: 10 samples per repetition for the training steps (one step per \
-         sample at the seed shape), quick mode (one or two timed iterations per repetition, after an untimed one) for generation; the seed times as \
-         many steps or iterations the same way after one untimed one.\n\n{}\n\
+         sample at the seed shape), quick mode (one or two timed iterations per repetition, \
+         after an untimed one) for generation; the seed times as many steps or iterations the \
+         same way after one untimed one.\n\n{}\n\
          Samples and spread (\"cores busy\" is CPU time ÷ wall time of the measured processes, \
          setup included; below {} means the process waited for the CPU or on I/O):\n\n{}\n",
         super::compare::RUST_PREPROCESS_RUNS,
@@ -193,9 +194,10 @@ fn training(d: &mut String, r: &Results) {
          memory about ten times. jianghu takes that loss in blocks of rows whose logits fit in \
          the cache, forward and backward one block at a time (`train::chunked_loss`); the \
          seed, as PyTorch does by default, takes it whole. At the seed shape's 46k vocabulary \
-         a block small enough for the cache makes thin products, so both take it whole. Python adds a fixed \
-         interpreter cost per step (a few hundred operator calls), negligible beside steps of \
-         this size. The bound below is the measured matmul rate ÷ FLOPs per token.\n\n\
+         a block small enough for the cache makes thin products, so both take it whole. \
+         Python adds a fixed interpreter cost per step (a few hundred operator calls), \
+         negligible beside steps of this size. The bound below is the measured matmul rate ÷ \
+         FLOPs per token.\n\n\
          | shape | output | FLOPs/token | bound (tokens/s) | Rust | Python full |\n\
          | --- | --- | ---: | ---: | ---: | ---: |\n",
     );
