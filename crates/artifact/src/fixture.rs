@@ -1,6 +1,6 @@
 //! Small artifacts written from files in memory, for the stage crates' tests (the `fixtures`
-//! feature): a test of `tokenize` needs a clean artifact, one of `generate` a train artifact,
-//! without running the stages that make them.
+//! feature): the tests of `tokenize`, `train` and `generate` need a clean artifact without
+//! running the clean stage.
 
 use crate::{ArtifactError, Begin, Producer, Result, StageSpec, begin};
 use serde_json::json;

@@ -103,7 +103,7 @@ impl Progress {
 
 /// Seconds left: `steps_left` at the pace of the `steps_done` in `elapsed_s` so far, or what is
 /// left of the time budget if that ends sooner. `None` before the first step.
-pub fn remaining_s(
+fn remaining_s(
     steps_done: u64,
     steps_left: u64,
     elapsed_s: f64,
