@@ -60,25 +60,26 @@ pub fn clean_artifact(root: &Path, text: &str) -> PathBuf {
     commit_files(root, spec, &[("docs/a.txt", text.as_bytes())]).unwrap()
 }
 
+/// How far a fixture's model is fitted to the lines of its training text.
+#[derive(Clone, Copy, Debug)]
+pub enum Fit {
+    /// Left as initialised.
+    Random,
+    /// Full-batch Adam steps until a sampled line (temperature 1, `<unk>` banned, as generation
+    /// draws) is one of the training lines with at least this probability. A fixed number of
+    /// steps lands at different points of a steep fit on different CPUs; the probability does
+    /// not.
+    UntilRepeats(f64),
+}
+
 /// Commits a train artifact under `root` for the tokenize artifact `tokenize_dir` holding a
-/// random model (`seed`) of `config`.
+/// random model (`seed`) of `config`, fitted as `fit` says.
 pub fn train_artifact(
     root: &Path,
     tokenize_dir: &Path,
     config: &ModelConfig,
     seed: i64,
-) -> PathBuf {
-    train_artifact_fitted(root, tokenize_dir, config, seed, 0)
-}
-
-/// [`train_artifact`] with the model fitted to the tokenize artifact's train stream by `steps`
-/// full-batch Adam steps (0: left random).
-pub fn train_artifact_fitted(
-    root: &Path,
-    tokenize_dir: &Path,
-    config: &ModelConfig,
-    seed: i64,
-    steps: usize,
+    fit: Fit,
 ) -> PathBuf {
     let tokenize_id = tokenize_dir
         .file_name()
@@ -88,7 +89,7 @@ pub fn train_artifact_fitted(
     let spec = StageSpec {
         stage: "train".into(),
         format_version: 1,
-        params: json!({"model": config, "seed": seed, "steps": steps}),
+        params: json!({"model": config, "seed": seed, "fit": format!("{fit:?}")}),
         inputs: vec![InputRef {
             stage: "tokenize".into(),
             id: tokenize_id.clone(),
@@ -104,9 +105,9 @@ pub fn train_artifact_fitted(
     let vs = nn::VarStore::new(Device::Cpu);
     let model = LstmLm::new(&vs.root(), config).unwrap();
     drop(rng);
-    if steps > 0 {
+    if let Fit::UntilRepeats(at_least) = fit {
         let stream = tokenize::read_u32_stream(&tokenize_dir.join("train.u32")).unwrap();
-        fit(&vs, &model, &stream, steps);
+        Lines::of(&stream).fit_until(&vs, &model, at_least);
     }
     model::save(&vs, &staging.dir().join("model.safetensors")).unwrap();
     std::fs::write(
@@ -117,43 +118,103 @@ pub fn train_artifact_fitted(
     staging.commit(json!({})).unwrap().dir().to_path_buf()
 }
 
-/// Fits `model` with Adam to the lines of `stream` (each `<eos>`-terminated line a sequence of
-/// its own from the zero state, preceded by `<eos>`, as generation starts): a model of one line
-/// regardless of the others. The lines must be equally long.
-fn fit(vs: &nn::VarStore, model: &LstmLm, stream: &[u32], steps: usize) {
-    use tch::nn::OptimizerConfig;
-    let eos = tokenize::EOS_ID;
-    let rows: Vec<Vec<i64>> = stream
-        .split_inclusive(|&t| t == eos)
-        .map(|line| {
-            std::iter::once(eos)
-                .chain(line.iter().copied())
-                .map(i64::from)
-                .collect()
-        })
-        .collect();
-    let width = rows[0].len();
-    assert!(rows.iter().all(|r| r.len() == width), "lines of one length");
-    let flat: Vec<i64> = rows.concat();
-    let all = tch::Tensor::from_slice(&flat).view([rows.len() as i64, width as i64]);
-    let len = width as i64 - 1;
-    let (inputs, targets) = (all.narrow(1, 0, len), all.narrow(1, 1, len));
-    let mut adam = nn::Adam::default().build(vs, 0.03).unwrap();
-    for _ in 0..steps {
-        let state = model.zero_state(rows.len() as i64);
-        let (hidden, _) = model.hidden(&inputs, &state, true);
-        adam.backward_step(&model.loss(&hidden, &targets));
+/// The probability that a line sampled from the fixture's model is one of its training lines.
+pub fn repeat_probability(f: &Fixture) -> f64 {
+    let trained = f.load();
+    let stream = tokenize::read_u32_stream(&trained.tokenize.dir().join("train.u32")).unwrap();
+    Lines::of(&stream).repeat_probability(&trained.model)
+}
+
+/// The `<eos>`-terminated lines of a train stream, each preceded by `<eos>` (generation starts
+/// from it), as a batch `[lines, width]`. The lines must be equally long.
+struct Lines {
+    all: tch::Tensor,
+    /// The distinct lines, for the probability of drawing one of them.
+    distinct: tch::Tensor,
+}
+
+impl Lines {
+    fn of(stream: &[u32]) -> Lines {
+        let eos = tokenize::EOS_ID;
+        let rows: Vec<Vec<i64>> = stream
+            .split_inclusive(|&t| t == eos)
+            .map(|line| {
+                std::iter::once(eos)
+                    .chain(line.iter().copied())
+                    .map(i64::from)
+                    .collect()
+            })
+            .collect();
+        let width = rows[0].len() as i64;
+        assert!(
+            rows.iter().all(|r| r.len() as i64 == width),
+            "lines of one length"
+        );
+        let batch = |rows: &[Vec<i64>]| {
+            tch::Tensor::from_slice(&rows.concat()).view([rows.len() as i64, width])
+        };
+        let mut distinct = rows.clone();
+        distinct.sort();
+        distinct.dedup();
+        Lines {
+            all: batch(&rows),
+            distinct: batch(&distinct),
+        }
+    }
+
+    /// Fits `model` with Adam to the lines (each a sequence of its own from the zero state: a
+    /// model of one line regardless of the others), one step at a time until
+    /// [`Self::repeat_probability`] reaches `at_least`.
+    fn fit_until(&self, vs: &nn::VarStore, model: &LstmLm, at_least: f64) {
+        use tch::nn::OptimizerConfig;
+        const MAX_STEPS: usize = 100;
+        let len = self.all.size()[1] - 1;
+        let (inputs, targets) = (self.all.narrow(1, 0, len), self.all.narrow(1, 1, len));
+        let mut adam = nn::Adam::default().build(vs, 0.03).unwrap();
+        for _ in 0..MAX_STEPS {
+            if self.repeat_probability(model) >= at_least {
+                return;
+            }
+            let state = model.zero_state(self.all.size()[0]);
+            let (hidden, _) = model.hidden(&inputs, &state, true);
+            adam.backward_step(&model.loss(&hidden, &targets));
+        }
+        panic!("{MAX_STEPS} Adam steps did not make the training lines {at_least} likely");
+    }
+
+    /// The probability that a line sampled at temperature 1 with `<unk>` banned (its
+    /// probability spread over the rest, as the sampler does) is one of these lines.
+    fn repeat_probability(&self, model: &LstmLm) -> f64 {
+        let _guard = tch::no_grad_guard();
+        let len = self.distinct.size()[1] - 1;
+        let (inputs, targets) = (
+            self.distinct.narrow(1, 0, len),
+            self.distinct.narrow(1, 1, len),
+        );
+        let state = model.zero_state(self.distinct.size()[0]);
+        let (log_probs, _) = model.forward(&inputs, &state, false);
+        let log_probs = log_probs.to_kind(tch::Kind::Double);
+        let unk = log_probs.select(2, tokenize::UNK_ID as i64);
+        let drawn = log_probs
+            .gather(2, &targets.unsqueeze(2), false)
+            .squeeze_dim(2)
+            - (-unk.exp()).log1p();
+        drawn
+            .sum_dim_intlist(1, false, None)
+            .exp()
+            .sum(None)
+            .double_value(&[])
     }
 }
 
 /// A char-level corpus of `text` (all of it in the train split) and a random model over its
 /// vocabulary with hidden size `hidden`.
 pub fn fixture_with(text: &str, seed: i64, hidden: i64) -> Fixture {
-    fitted_fixture(text, seed, hidden, 0)
+    fitted_fixture(text, seed, hidden, Fit::Random)
 }
 
-/// [`fixture_with`], the model fitted to `text` by `steps` Adam steps.
-pub fn fitted_fixture(text: &str, seed: i64, hidden: i64, steps: usize) -> Fixture {
+/// [`fixture_with`], the model fitted as `fit` says.
+pub fn fitted_fixture(text: &str, seed: i64, hidden: i64, fit: Fit) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("artifacts/names");
     let clean = clean_artifact(&root, text);
@@ -170,8 +231,7 @@ pub fn fitted_fixture(text: &str, seed: i64, hidden: i64, steps: usize) -> Fixtu
     let tokenizer = tokenized.tokenizer().unwrap();
     let mut model_config = ModelConfig::new(tokenizer.vocab().len() as i64, 8, hidden, 1);
     model_config.dropout = 0.0;
-    let train_dir =
-        train_artifact_fitted(&root, tokenized.artifact.dir(), &model_config, seed, steps);
+    let train_dir = train_artifact(&root, tokenized.artifact.dir(), &model_config, seed, fit);
     Fixture {
         dir,
         root,
