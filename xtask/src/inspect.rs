@@ -11,7 +11,7 @@ pub(crate) mod view;
 use crate::pipeline::stage::Stage;
 use crate::project_root;
 use anyhow::{Context, Result, bail};
-use artifact::{Artifact, LATEST_FILE, Manifest};
+use artifact::{Artifact, Manifest};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -113,12 +113,9 @@ fn resolve_one(artifacts: &Path, target: &str) -> Result<Option<PathBuf>> {
         [corpus, stage, id] => {
             let stage_dir = artifacts.join(corpus).join(stage);
             let id = if *id == "latest" {
-                std::fs::read_to_string(stage_dir.join(LATEST_FILE))
-                    .with_context(|| {
-                        format!("no complete `{stage}` artifact for corpus `{corpus}`")
-                    })?
-                    .trim()
-                    .to_owned()
+                artifact::latest_id(&artifacts.join(corpus), stage)?.with_context(|| {
+                    format!("no complete `{stage}` artifact for corpus `{corpus}`")
+                })?
             } else {
                 (*id).to_owned()
             };
@@ -156,13 +153,13 @@ pub(crate) fn list(
                 continue;
             }
             let stage_dir = root.join(&stage_name);
-            let latest = std::fs::read_to_string(stage_dir.join(LATEST_FILE)).unwrap_or_default();
+            let latest = artifact::latest_id(&root, &stage_name)?.unwrap_or_default();
             let mut rows: Vec<Entry> = subdirs(&stage_dir)?
                 .into_iter()
                 .map(|id| Entry {
                     corpus: corpus_name.clone(),
                     stage: stage_name.clone(),
-                    latest: latest.trim() == id,
+                    latest: latest == id,
                     manifest: Manifest::read(&stage_dir.join(&id)).ok(),
                     id,
                     verified: None,

@@ -50,9 +50,8 @@ fn lineage(root: &Path) -> Result<Vec<Artifact>> {
             root.display()
         );
     };
-    let stage_dir = root.join(last.name());
-    let id = std::fs::read_to_string(stage_dir.join(LATEST_FILE))?;
-    let mut chain = vec![Artifact::open_any(&stage_dir.join(id.trim()))?];
+    let id = artifact::latest_id(root, last.name())?.context("the `latest` file vanished")?;
+    let mut chain = vec![Artifact::open_any(&root.join(last.name()).join(id))?];
     while let Some(input) = chain.last().and_then(|a| {
         a.manifest()
             .inputs

@@ -43,12 +43,21 @@ pub enum ArtifactError {
         expected: u32,
     },
     #[error(
-        "artifact {dir}: output `{file}` {problem}; the artifact was modified after it was written, rerun its stage"
+        "artifact {dir}: output `{file}` {problem}; the artifact was modified or damaged after it was written: run the `{stage}` stage again (`cargo xtask {stage}`), which makes a damaged artifact anew"
     )]
     Tampered {
         dir: PathBuf,
+        stage: String,
         file: String,
         problem: String,
+    },
+    #[error(
+        "{path} holds `{found}`, not an artifact id (16 hex digits); delete it and run the `{stage}` stage again (`cargo xtask {stage}`)"
+    )]
+    BadLatest {
+        path: PathBuf,
+        found: String,
+        stage: String,
     },
     #[error("no complete `{stage}` artifact under {root}: run the `{stage}` stage first")]
     NoLatest { root: PathBuf, stage: String },

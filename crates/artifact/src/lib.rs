@@ -1,4 +1,4 @@
-//! The artifact contract that every jianghu stage writes and reads (see `shared/DESIGN.md`).
+//! The artifact contract that every jianghu stage writes and reads.
 //!
 //! An artifact is a directory `artifacts/<corpus>/<stage>/<id>/` holding the stage's outputs and a
 //! `manifest.json` that is written last. The id is content-addressed ([`StageSpec::id`]), so the
@@ -9,7 +9,9 @@
 //! and renames the directory into place in one step. Anything interrupted before that leaves only a
 //! hidden staging directory, which no reader accepts and the next [`begin`] sweeps away.
 //! Readers use [`Artifact::open`] (or [`Artifact::latest`]), which checks the stage name and the
-//! format version; [`Artifact::verify`] re-hashes every output.
+//! format version; [`Artifact::verify`] re-hashes every output, and a stage checks the upstream
+//! files it reads with [`Artifact::verify_files`] before using them. [`begin`] makes an artifact
+//! that fails verification anew, so rerunning its stage is always the way out.
 
 mod atomic;
 mod canonical;
@@ -18,6 +20,7 @@ mod error;
 #[cfg(feature = "fixtures")]
 pub mod fixture;
 mod hash;
+mod interrupt;
 mod manifest;
 mod stage;
 mod store;
@@ -27,9 +30,10 @@ pub use canonical::canonical_json;
 pub use cli::exit_code;
 pub use error::ArtifactError;
 pub use hash::sha256_file;
+pub use interrupt::{INTERRUPTED_EXIT_CODE, exit_on_interrupt};
 pub use manifest::{InputRef, MANIFEST_FILE, MANIFEST_SCHEMA, Manifest, OutputEntry, Producer};
 pub use stage::{Begin, FORCE_ENV, StageSpec, Staging, begin, rebuild};
-pub use store::{Artifact, LATEST_FILE};
+pub use store::{Artifact, LATEST_FILE, is_artifact_id, latest_id};
 
 /// `Result` with this crate's error.
 pub type Result<T, E = ArtifactError> = std::result::Result<T, E>;

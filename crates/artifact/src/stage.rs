@@ -64,16 +64,27 @@ pub enum Begin {
 }
 
 /// Starts a stage under `root` (`artifacts/<corpus>`). Returns the complete artifact when one
-/// with the same id exists (and marks it `latest`), otherwise a fresh staging directory.
-/// Leftovers of interrupted runs of the same id are removed first. A stage named in
-/// `JIANGHU_FORCE` is made again, as by [`rebuild`].
+/// with the same id exists and verifies (and marks it `latest`), otherwise a fresh staging
+/// directory. An artifact of the same id that fails verification (a damaged manifest, a changed
+/// or missing output) is made again, with a warning on stderr: rerunning a stage is always the
+/// way out of a damaged artifact. Leftovers of interrupted runs are removed first. A stage named
+/// in `JIANGHU_FORCE` is made again, as by [`rebuild`].
 pub fn begin(root: &Path, spec: StageSpec, producer: Producer) -> Result<Begin> {
     let force = std::env::var(FORCE_ENV).is_ok_and(|list| force_names(&list, &spec.stage));
     let final_dir = root.join(&spec.stage).join(spec.id());
     if !force && final_dir.join(MANIFEST_FILE).is_file() {
-        let artifact = Artifact::open(&final_dir, &spec.stage, spec.format_version)?;
-        set_latest(&root.join(&spec.stage), artifact.id())?;
-        return Ok(Begin::Complete(artifact));
+        let found = Artifact::open(&final_dir, &spec.stage, spec.format_version)
+            .and_then(|artifact| artifact.verify().map(|()| artifact));
+        match found {
+            Ok(artifact) => {
+                set_latest(&root.join(&spec.stage), artifact.id())?;
+                return Ok(Begin::Complete(artifact));
+            }
+            Err(e) => eprintln!(
+                "{}: the existing artifact does not verify, making it again: {e}",
+                spec.stage
+            ),
+        }
     }
     rebuild(root, spec, producer).map(Begin::Staging)
 }
@@ -89,12 +100,13 @@ pub fn rebuild(root: &Path, spec: StageSpec, producer: Producer) -> Result<Stagi
         // A directory without a manifest is never read; it can only be debris.
         remove_dir(&final_dir)?;
     }
-    sweep_stale_staging(&stage_dir, &id)?;
+    sweep_stale_staging(&stage_dir)?;
     let dir = stage_dir.join(format!("{STAGING_PREFIX}{id}-{}", std::process::id()));
     if dir.exists() {
         remove_dir(&dir)?;
     }
     std::fs::create_dir(&dir).map_err(|e| ArtifactError::io(&dir, e))?;
+    crate::interrupt::register(&dir);
     Ok(Staging {
         root: root.to_path_buf(),
         spec,
@@ -176,6 +188,7 @@ impl Staging {
         std::fs::rename(&self.dir, &self.final_dir)
             .map_err(|e| ArtifactError::io(&self.final_dir, e))?;
         self.committed = true;
+        crate::interrupt::unregister(&self.dir);
         set_latest(&self.root.join(&self.spec.stage), &self.id)?;
         Artifact::open(&self.final_dir, &self.spec.stage, self.spec.format_version)
     }
@@ -185,6 +198,7 @@ impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
             let _ = std::fs::remove_dir_all(&self.dir);
+            crate::interrupt::unregister(&self.dir);
         }
     }
 }
@@ -197,17 +211,19 @@ fn remove_dir(dir: &Path) -> Result<()> {
     std::fs::remove_dir_all(dir).map_err(|e| ArtifactError::io(dir, e))
 }
 
-/// Removes staging directories of `id` left by processes that no longer run.
-fn sweep_stale_staging(stage_dir: &Path, id: &str) -> Result<()> {
-    let prefix = format!("{STAGING_PREFIX}{id}-");
+/// Removes the staging directories (of any id) left by processes that no longer run: a stage
+/// killed outright cannot remove its own.
+fn sweep_stale_staging(stage_dir: &Path) -> Result<()> {
     let entries = std::fs::read_dir(stage_dir).map_err(|e| ArtifactError::io(stage_dir, e))?;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name.strip_prefix(&prefix) else {
+        let Some(rest) = name.strip_prefix(STAGING_PREFIX) else {
             continue;
         };
+        // `.staging-<id>-<pid>`
+        let pid = rest.rsplit_once('-').map(|(_, pid)| pid).unwrap_or("");
         let alive = pid.parse::<u32>().is_ok_and(|pid| {
-            pid != std::process::id() && Path::new(&format!("/proc/{pid}")).exists()
+            pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists()
         });
         if !alive {
             remove_dir(&entry.path())?;

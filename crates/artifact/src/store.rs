@@ -83,45 +83,79 @@ impl Artifact {
 
     /// Re-hashes every output and fails, naming the file, on a changed, missing or unlisted file.
     pub fn verify(&self) -> Result<()> {
-        let tampered = |file: &str, problem: String| ArtifactError::Tampered {
-            dir: self.dir.clone(),
-            file: file.to_owned(),
-            problem,
-        };
-        for entry in &self.manifest.outputs {
-            let path = self.path(&entry.path);
-            if !path.is_file() {
-                return Err(tampered(&entry.path, "is missing".into()));
-            }
-            let (sha256, bytes) = sha256_file(&path)?;
-            if bytes != entry.bytes {
-                return Err(tampered(
-                    &entry.path,
-                    format!("has {bytes} bytes, the manifest says {}", entry.bytes),
-                ));
-            }
-            if sha256 != entry.sha256 {
-                return Err(tampered(
-                    &entry.path,
-                    format!("has SHA-256 {sha256}, the manifest says {}", entry.sha256),
-                ));
-            }
-        }
+        self.verify_files(self.manifest.outputs.iter().map(|o| o.path.as_str()))?;
         for rel in list_files(&self.dir)? {
             if rel != MANIFEST_FILE && !self.manifest.outputs.iter().any(|o| o.path == rel) {
-                return Err(tampered(&rel, "is not listed in the manifest".into()));
+                return Err(self.tampered(&rel, "is not listed in the manifest".into()));
             }
         }
         Ok(())
     }
+
+    /// Checks the size and SHA-256 of the outputs `files` (paths as listed in the manifest)
+    /// against the manifest: what a stage calls on the upstream files it is about to read, so
+    /// that a changed, truncated or missing file is an error naming it rather than a silently
+    /// different result under the same lineage.
+    pub fn verify_files<'a>(&self, files: impl IntoIterator<Item = &'a str>) -> Result<()> {
+        for file in files {
+            let Some(entry) = self.manifest.outputs.iter().find(|o| o.path == file) else {
+                return Err(self.tampered(file, "is not listed in the manifest".into()));
+            };
+            let path = self.path(&entry.path);
+            if !path.is_file() {
+                return Err(self.tampered(file, "is missing".into()));
+            }
+            let (sha256, bytes) = sha256_file(&path)?;
+            if bytes != entry.bytes {
+                return Err(self.tampered(
+                    file,
+                    format!("has {bytes} bytes, the manifest says {}", entry.bytes),
+                ));
+            }
+            if sha256 != entry.sha256 {
+                return Err(self.tampered(
+                    file,
+                    format!("has SHA-256 {sha256}, the manifest says {}", entry.sha256),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn tampered(&self, file: &str, problem: String) -> ArtifactError {
+        ArtifactError::Tampered {
+            dir: self.dir.clone(),
+            stage: self.manifest.stage.clone(),
+            file: file.to_owned(),
+            problem,
+        }
+    }
 }
 
-/// The id recorded in `<root>/<stage>/latest`, if any.
-pub(crate) fn latest_id(root: &Path, stage: &str) -> Result<Option<String>> {
+/// Whether `id` has the form of an artifact id: 16 lower-case hex digits.
+pub fn is_artifact_id(id: &str) -> bool {
+    id.len() == 16 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// The id recorded in `<root>/<stage>/latest`, if any. Anything but an artifact id there (a
+/// path such as `../..` would lead out of the artifact root) is an error naming the file.
+pub fn latest_id(root: &Path, stage: &str) -> Result<Option<String>> {
     let path = root.join(stage).join(LATEST_FILE);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(Some(text.trim().to_owned()).filter(|id| !id.is_empty())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(ArtifactError::io(path, e)),
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(ArtifactError::io(path, e)),
+    };
+    let id = text.trim();
+    if id.is_empty() {
+        return Ok(None);
     }
+    if !is_artifact_id(id) {
+        return Err(ArtifactError::BadLatest {
+            path,
+            found: id.chars().take(80).collect(),
+            stage: stage.to_owned(),
+        });
+    }
+    Ok(Some(id.to_owned()))
 }

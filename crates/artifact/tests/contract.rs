@@ -271,3 +271,114 @@ fn rebuild_replaces_a_complete_artifact_only_on_commit() {
     assert_eq!(second.manifest().metrics, json!({"tokens": 2}));
     second.verify().unwrap();
 }
+
+#[test]
+fn verify_files_checks_only_the_named_outputs_and_says_how_to_recover() {
+    let root = tempfile::tempdir().unwrap();
+    let artifact = committed(root.path());
+    // same size, other bytes: only the hash tells
+    std::fs::write(artifact.path("docs/a.txt"), "江山\n").unwrap();
+    artifact.verify_files(["vocab.json"]).unwrap();
+    let err = artifact
+        .verify_files(["vocab.json", "docs/a.txt"])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("docs/a.txt") && err.contains("SHA-256"),
+        "{err}"
+    );
+    assert!(err.contains("cargo xtask tokenize"), "{err}");
+    let err = artifact
+        .verify_files(["train.u32"])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("train.u32") && err.contains("not listed"),
+        "{err}"
+    );
+}
+
+/// Every way an artifact of the same id can be damaged: `begin` makes it again instead of
+/// reporting it complete (which would keep the damage forever) or failing on it.
+#[test]
+fn begin_makes_a_damaged_artifact_anew() {
+    type Damage = fn(&Artifact);
+    let damages: [(&str, Damage); 5] = [
+        ("changed output", |a| {
+            std::fs::write(a.path("docs/a.txt"), "江山\n").unwrap()
+        }),
+        ("missing output", |a| {
+            std::fs::remove_file(a.path("vocab.json")).unwrap()
+        }),
+        ("broken manifest", |a| {
+            std::fs::write(a.path(MANIFEST_FILE), "{\"schema\": 1").unwrap()
+        }),
+        ("future format version", |a| {
+            let text = std::fs::read_to_string(a.path(MANIFEST_FILE)).unwrap();
+            let text = text.replace("\"format_version\": 3", "\"format_version\": 9");
+            std::fs::write(a.path(MANIFEST_FILE), text).unwrap()
+        }),
+        ("unlisted file", |a| {
+            std::fs::write(a.path("extra.txt"), "x").unwrap()
+        }),
+    ];
+    for (what, damage) in damages {
+        let root = tempfile::tempdir().unwrap();
+        let first = committed(root.path());
+        damage(&first);
+        let staging = match begin(root.path(), spec(json!({"level": "word"})), producer()) {
+            Ok(Begin::Staging(staging)) => staging,
+            Ok(Begin::Complete(_)) => panic!("{what}: a damaged artifact was taken as complete"),
+            Err(e) => panic!("{what}: {e}"),
+        };
+        std::fs::write(staging.dir().join("vocab.json"), "[]\n").unwrap();
+        let again = staging.commit(json!({})).unwrap();
+        assert_eq!(again.dir(), first.dir(), "{what}");
+        again.verify().unwrap();
+    }
+}
+
+#[test]
+fn latest_must_hold_an_id() {
+    let root = tempfile::tempdir().unwrap();
+    let artifact = committed(root.path());
+    let latest = root.path().join("tokenize").join(artifact::LATEST_FILE);
+    assert_eq!(
+        artifact::latest_id(root.path(), "tokenize").unwrap(),
+        Some(artifact.id().to_owned())
+    );
+    for bad in [
+        "../../..",
+        "../clean/0123456789abcdef",
+        "0123456789ABCDEF",
+        "abc",
+    ] {
+        std::fs::write(&latest, format!("{bad}\n")).unwrap();
+        let err = Artifact::latest(root.path(), "tokenize", 3).unwrap_err();
+        assert!(
+            matches!(err, ArtifactError::BadLatest { .. }),
+            "{bad}: {err}"
+        );
+        let text = err.to_string();
+        assert!(text.contains(bad) && text.contains("latest"), "{text}");
+    }
+}
+
+#[test]
+fn staging_left_by_dead_processes_is_swept_whatever_its_id() {
+    let root = tempfile::tempdir().unwrap();
+    let stage_dir = root.path().join("tokenize");
+    std::fs::create_dir_all(&stage_dir).unwrap();
+    // a pid that cannot be running (above Linux's pid_max), of another id
+    let dead = stage_dir.join(".staging-fedcba9876543210-4294967295");
+    std::fs::create_dir(&dead).unwrap();
+    // this process's own staging of another id may be in use by another thread
+    let mine = stage_dir.join(format!(".staging-00000000000000aa-{}", std::process::id()));
+    std::fs::create_dir(&mine).unwrap();
+    let _artifact = committed(root.path());
+    assert!(
+        !dead.exists(),
+        "the dead process's staging directory is left"
+    );
+    assert!(mine.exists());
+}

@@ -101,13 +101,23 @@ pub fn read_model_config(train: &Artifact) -> Result<ModelConfig, GenerateError>
 }
 
 /// Opens everything except the weights (cheap checks first): the artifacts, the tokenizer and
-/// the config, checking that the vocabulary size matches the model's.
+/// the config, checking that the vocabulary size matches the model's. Every file read here or
+/// by [`load_trained`] is first checked against its artifact's manifest.
 pub fn open_parts(
     path: &Path,
 ) -> Result<(Artifact, Artifact, Tokenizer, ModelConfig), GenerateError> {
     let train = open_train(path)?;
+    train.verify_files([CONFIG_FILE, MODEL_FILE])?;
     let config = read_model_config(&train)?;
     let tokenize = open_lineage_tokenize(&train)?;
+    // vocab.json and, when the tokenizer has one, its user dictionary
+    let tokenizer_files = tokenize
+        .manifest()
+        .outputs
+        .iter()
+        .map(|o| o.path.as_str())
+        .filter(|p| *p == tokenize::VOCAB_FILE || *p == tokenize::USER_DICT_FILE);
+    tokenize.verify_files(tokenizer_files)?;
     let tokenizer = Tokenizer::load(&tokenize)?;
     if tokenizer.vocab().len() as i64 != config.vocab_size {
         return Err(GenerateError::BadModel {
@@ -140,6 +150,7 @@ pub fn load_trained(path: &Path, device: Device) -> Result<TrainedModel, Generat
 
 /// The training split as text: `train.u32` decoded, one paragraph (or name) per line.
 pub fn training_text(tokenize: &Artifact, tokenizer: &Tokenizer) -> Result<String, GenerateError> {
+    tokenize.verify_files(["train.u32"])?;
     let ids = tokenize::read_u32_stream(&tokenize.path("train.u32"))?;
     let size = tokenizer.vocab().len() as u32;
     if let Some(bad) = ids.iter().find(|&&id| id >= size) {

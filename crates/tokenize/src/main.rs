@@ -43,6 +43,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    artifact::exit_on_interrupt("tokenize").context("cannot install the Ctrl-C handler")?;
     let started = Instant::now();
     let outcome = tokenize::run(&cli.input, cli.output.as_deref(), &cli.config)
         .with_context(|| format!("tokenizing {}", cli.input.display()))?;

@@ -109,6 +109,7 @@ pub fn run(
     };
 
     let docs = document_paths(&clean);
+    clean.verify_files(docs.iter().map(String::as_str))?;
     let (segmenter, paragraphs) = rayon::join(
         || Segmenter::new(config.level, dict.as_ref()),
         || -> Result<Vec<usize>, TokenizeError> {
@@ -121,6 +122,7 @@ pub fn run(
     if paragraphs.iter().all(|&n| n == 0) {
         return Err(TokenizeError::NoText(clean.dir().to_path_buf()));
     }
+    check_split_sizes(&clean, &paragraphs, config.split)?;
     let encoded = encode_corpus(
         &paragraphs,
         |i| read_document(&clean, &docs[i]),
@@ -193,6 +195,53 @@ pub fn run(
         skipped: false,
         stats,
     })
+}
+
+/// Refuses a split that the text cannot fill: a share asked for (valid or test above 0%) that
+/// gets no paragraph, because training needs a valid split and evaluation a test split. A share
+/// of 0% is the user's choice (e.g. a corpus only to be scored or sampled): a warning says what
+/// that artifact cannot be used for.
+fn check_split_sizes(
+    clean: &Artifact,
+    paragraphs: &[usize],
+    split: crate::config::Split,
+) -> Result<(), TokenizeError> {
+    let total: usize = paragraphs.iter().sum();
+    let counts = crate::split::split_counts(paragraphs, split);
+    for (name, pct) in [
+        (SplitName::Valid, split.valid),
+        (SplitName::Test, split.test),
+    ] {
+        let given: usize = counts.iter().map(|c| c[name.index()]).sum();
+        if given > 0 {
+            continue;
+        }
+        if pct == 0 {
+            eprintln!(
+                "tokenize: warning: --split {split} leaves the {} split empty; `train` needs valid and test text, so this artifact can only be scored or sampled from",
+                name.as_str()
+            );
+            continue;
+        }
+        // round(N × pct / 100) ≥ 1 from N = ⌈50 / pct⌉ paragraphs on
+        let needed = 50u32.div_ceil(pct);
+        let fix = if total >= 3 {
+            let share = 50u32.div_ceil(total as u32);
+            format!(
+                "add text to the corpus, or give valid and test larger shares (e.g. --split {}/{share}/{share})",
+                100 - 2 * share
+            )
+        } else {
+            "add text to the corpus: train, valid and test need at least 3 paragraphs in all"
+                .to_owned()
+        };
+        return Err(TokenizeError::Split(format!(
+            "clean artifact {} holds {total} paragraph(s): with --split {split} the {} split gets none ({pct}% of {total} paragraphs rounds to 0; {needed} or more paragraphs would give it one); {fix}",
+            clean.dir().display(),
+            name.as_str(),
+        )));
+    }
+    Ok(())
 }
 
 /// Reads `stats.json` of a complete tokenize artifact.

@@ -34,7 +34,9 @@ fn with_dict(root: &Path, text: &str) -> TokenizeConfig {
 fn bad_inputs_and_parameters_leave_no_artifact() {
     let root = tempfile::tempdir().unwrap();
     let root = root.path();
-    let good = clean_artifact(root, &[("a.txt", "令狐冲笑了。\n")]);
+    // ten paragraphs: enough for a valid and a test paragraph at the default 90/5/5
+    let good_text = "令狐冲笑了。\n".repeat(10);
+    let good = clean_artifact(root, &[("a.txt", good_text.as_str())]);
     let default = TokenizeConfig::default();
 
     check(
@@ -132,4 +134,73 @@ fn user_dictionary_lines_parse_like_jieba() {
         ]
     );
     assert_eq!(dict.bytes, bytes);
+}
+
+/// Ten paragraphs of a few characters each.
+fn ten_paragraphs() -> String {
+    (0..10).map(|i| format!("江湖第{i}回。\n")).collect()
+}
+
+#[test]
+fn a_split_the_text_cannot_fill_is_refused_with_the_cause() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    // one paragraph: 5% of 1 rounds to nothing
+    let one = clean_artifact(root, &[("a.txt", "令狐冲笑了。\n")]);
+    let err = run(&one, Some(root), &TokenizeConfig::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("1 paragraph") && err.contains("gets none") && err.contains("add text"),
+        "{err}"
+    );
+    assert!(tokenize_entries(root).is_empty(), "{err}");
+    // ten paragraphs at 98/1/1: the suggested split works
+    let ten = clean_artifact(root, &[("b.txt", ten_paragraphs().as_str())]);
+    let narrow = TokenizeConfig {
+        split: Split {
+            train: 98,
+            valid: 1,
+            test: 1,
+        },
+        ..TokenizeConfig::default()
+    };
+    let err = run(&ten, Some(root), &narrow).unwrap_err().to_string();
+    assert!(err.contains("--split 90/5/5"), "{err}");
+    assert!(tokenize_entries(root).is_empty(), "{err}");
+    let suggested = TokenizeConfig {
+        split: "90/5/5".parse().unwrap(),
+        ..TokenizeConfig::default()
+    };
+    let out = run(&ten, Some(root), &suggested).unwrap();
+    assert!(out.stats.splits.valid.tokens > 0 && out.stats.splits.test.tokens > 0);
+    // a share of 0% is allowed (with a warning): the artifact is for scoring or sampling
+    let scoring = TokenizeConfig {
+        split: "100/0/0".parse().unwrap(),
+        ..TokenizeConfig::default()
+    };
+    let out = run(&one, Some(root), &scoring).unwrap();
+    assert_eq!(out.stats.splits.valid.tokens, 0);
+}
+
+#[test]
+fn a_changed_clean_document_is_refused_and_rerunning_clean_repairs_it() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let clean = clean_artifact(root, &[("a.txt", ten_paragraphs().as_str())]);
+    let doc = clean.join("docs/a.txt");
+    let original = std::fs::read_to_string(&doc).unwrap();
+    // same length, one character changed: only the hash tells
+    std::fs::write(&doc, original.replacen('江', "河", 1)).unwrap();
+    check(
+        root,
+        &clean,
+        &TokenizeConfig::default(),
+        &["docs/a.txt", "SHA-256", "cargo xtask clean"],
+    );
+    // the way out the message names: the clean stage makes its damaged artifact anew
+    let again = clean_artifact(root, &[("a.txt", ten_paragraphs().as_str())]);
+    assert_eq!(again, clean);
+    assert_eq!(std::fs::read_to_string(&doc).unwrap(), original);
+    run(&clean, Some(root), &TokenizeConfig::default()).unwrap();
 }

@@ -138,10 +138,11 @@ fn min_freq_and_max_vocab_map_rare_tokens_to_unk() {
 #[test]
 fn same_input_same_id_and_identical_bytes_then_skipped() {
     let roots = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
-    let text = "令狐冲笑道：“我们走吧。”\n岳不群点了点头。\n华山派的弟子都在练剑。\n";
+    // 13 paragraphs: one each for valid and test at the default 90/5/5
+    let text = "令狐冲笑道：“我们走吧。”\n岳不群点了点头。\n华山派的弟子都在练剑。\n".repeat(3);
     let mut dirs = Vec::new();
     for root in &roots {
-        let clean = clean_artifact(root.path(), &[("a.txt", text), ("b.txt", DOC_A)]);
+        let clean = clean_artifact(root.path(), &[("a.txt", text.as_str()), ("b.txt", DOC_A)]);
         let out = run(&clean, None, &TokenizeConfig::default()).unwrap();
         assert!(!out.skipped);
         dirs.push(out.artifact);
@@ -174,7 +175,8 @@ fn same_input_same_id_and_identical_bytes_then_skipped() {
 #[test]
 fn vocab_json_carries_the_complete_config_and_user_dict_hash() {
     let root = tempfile::tempdir().unwrap();
-    let clean = clean_artifact(root.path(), &[("a.txt", "令狐冲笑了。\n")]);
+    let text = "令狐冲笑了。\n".repeat(10);
+    let clean = clean_artifact(root.path(), &[("a.txt", text.as_str())]);
     let dict_bytes = "令狐冲 nr\n岳不群 100 nr\n".as_bytes();
     let dict = root.path().join("names.dict");
     std::fs::write(&dict, dict_bytes).unwrap();

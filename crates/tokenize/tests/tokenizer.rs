@@ -5,6 +5,9 @@ mod common;
 use common::clean_artifact;
 use tokenize::{Level, TokenizeConfig, TokenizeError, Tokenizer, read_u32_stream, run};
 
+/// A split for texts of a few paragraphs, which cannot fill a valid and a test split.
+const TRAIN_ONLY: &str = "100/0/0";
+
 const DICT: &str = "令狐冲 1000000 nr\n";
 
 const NOVEL: &str = "令狐冲笑道：“师父，我们走吧。”\n岳不群点了点头，令狐冲便去了。\n华山派弟子都在练剑，令狐冲也在。\n";
@@ -19,8 +22,10 @@ fn word_tokenizer(
         std::fs::write(&path, text).unwrap();
         path
     });
+    // everything in train: the tests read the tokenizer, not the splits
     let config = TokenizeConfig {
         user_dict,
+        split: TRAIN_ONLY.parse().unwrap(),
         ..TokenizeConfig::default()
     };
     let out = run(&clean, None, &config).unwrap();
@@ -87,6 +92,7 @@ fn char_level_tokenizer_cuts_every_scalar() {
     let clean = clean_artifact(root.path(), &[("a.txt", "郭靖黄蓉\n")]);
     let config = TokenizeConfig {
         level: Level::Char,
+        split: TRAIN_ONLY.parse().unwrap(),
         ..TokenizeConfig::default()
     };
     let out = run(&clean, None, &config).unwrap();

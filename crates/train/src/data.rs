@@ -20,6 +20,8 @@ pub struct Split {
 pub struct Corpus {
     pub artifact: Artifact,
     pub vocab_size: usize,
+    /// The `--split` the artifact was made with (`90/5/5`), for messages about a split.
+    pub split_shares: String,
     pub train: Split,
     pub valid: Split,
     pub test: Split,
@@ -42,11 +44,18 @@ pub fn open_tokenize(input: &Path) -> Result<Artifact, TrainError> {
     )
 }
 
-/// Reads the vocabulary size, the three streams and the character counts; fails on an id that
-/// is not below the vocabulary size.
+/// Reads the vocabulary size, the three streams and the character counts, after checking each
+/// file against the artifact's manifest; fails on an id that is not below the vocabulary size.
 pub fn read_corpus(input: &Path) -> Result<Corpus, TrainError> {
     let artifact = open_tokenize(input)?;
-    let (vocab, _) = tokenize::vocab::read_vocab_json(&artifact.path(tokenize::VOCAB_FILE))?;
+    artifact.verify_files([
+        tokenize::VOCAB_FILE,
+        tokenize::STATS_FILE,
+        "train.u32",
+        "valid.u32",
+        "test.u32",
+    ])?;
+    let (vocab, params) = tokenize::vocab::read_vocab_json(&artifact.path(tokenize::VOCAB_FILE))?;
     let stats = tokenize::read_stats(&artifact)?;
     let vocab_size = vocab.len();
     let read = |name: &'static str, characters: u64| -> Result<Split, TrainError> {
@@ -72,12 +81,29 @@ pub fn read_corpus(input: &Path) -> Result<Corpus, TrainError> {
         valid: read("valid", s.valid.characters)?,
         test: read("test", s.test.characters)?,
         vocab_size,
+        split_shares: params.split.to_string(),
         artifact,
     })
 }
 
-/// Fails unless `split` holds at least `batch × seq + 1` tokens.
-pub fn check_length(split: &Split, dir: &Path, batch: i64, seq: i64) -> Result<(), TrainError> {
+/// Fails unless every split of `corpus` holds at least `batch × seq + 1` tokens. An empty split
+/// is the tokenize artifact's doing (its `--split` or too little text), which no batch size helps.
+pub fn check_lengths(corpus: &Corpus, batch: i64, seq: i64) -> Result<(), TrainError> {
+    let dir = corpus.artifact.dir();
+    for split in [&corpus.train, &corpus.valid, &corpus.test] {
+        if split.ids.is_empty() {
+            return Err(TrainError::EmptySplit {
+                dir: dir.to_path_buf(),
+                split: split.name,
+                shares: corpus.split_shares.clone(),
+            });
+        }
+        check_length(split, dir, batch, seq)?;
+    }
+    Ok(())
+}
+
+fn check_length(split: &Split, dir: &Path, batch: i64, seq: i64) -> Result<(), TrainError> {
     let needed = batch * seq + 1;
     if (split.ids.len() as i64) < needed {
         return Err(TrainError::SplitTooShort {

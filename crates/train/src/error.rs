@@ -43,6 +43,14 @@ pub enum TrainError {
         seq: i64,
         needed: i64,
     },
+    #[error(
+        "tokenize artifact {dir} has an empty {split} split (it was made with --split {shares}): training needs text in train, valid and test, and no batch size changes that; run tokenize again with more text or with shares that give every split some (e.g. `cargo xtask tokenize --split 90/5/5`)"
+    )]
+    EmptySplit {
+        dir: PathBuf,
+        split: &'static str,
+        shares: String,
+    },
     #[error("resume checkpoint {dir}: {message}")]
     Resume { dir: PathBuf, message: String },
     #[error("resume checkpoint {dir} was made with other settings: {} differ; resume with the same flags (only --epochs, --max-steps, --time-budget, --patience, --lr and --clip may change)", fields.join(", "))]

@@ -153,6 +153,33 @@ impl ResumeSlot {
     }
 }
 
+/// Removes the checkpoint `dir` that a committed run under `root` continued from (`--resume`
+/// with a changed stopping rule or learning rate, so under another id): it has served its
+/// purpose and would otherwise be left behind for good. Only a `.resume-<id>` directory of this
+/// root's train stage that no running process owns is removed; returns whether it was.
+pub fn retire(root: &Path, dir: &Path) -> Result<bool, TrainError> {
+    let Some(id) = dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_prefix(checkpoint::RESUME_PREFIX))
+    else {
+        return Ok(false);
+    };
+    let ours = resume_dir(root, id);
+    let same = match (std::fs::canonicalize(dir), std::fs::canonicalize(&ours)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if !same {
+        return Ok(false);
+    }
+    match ResumeSlot::acquire(root, id) {
+        Ok(slot) => slot.remove().map(|()| true),
+        Err(TrainError::Busy { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 impl Drop for ResumeSlot {
     /// Removes the lock file while still holding the lock; a process that opened it in the
     /// meantime notices that its file is gone and opens a new one (see `acquire`).

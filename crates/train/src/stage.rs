@@ -6,7 +6,7 @@ use crate::adam::Adam;
 use crate::checkpoint::{self, BEST_FILE, TrainState};
 use crate::config::{TrainConfig, TrainParams, parse_device};
 use crate::curve::write_curve;
-use crate::data::{Streams, check_length, read_corpus};
+use crate::data::{Streams, check_lengths, read_corpus};
 use crate::error::TrainError;
 use crate::evaluate::{Evaluation, evaluate};
 use crate::interrupt::take_stop_request;
@@ -78,10 +78,7 @@ pub fn run_with_hook(
     let corpus = read_corpus(input)?;
     let params = config.resolve(corpus.vocab_size as i64)?;
     let device = parse_device(&config.device)?;
-    let dir = corpus.artifact.dir().to_path_buf();
-    for split in [&corpus.train, &corpus.valid, &corpus.test] {
-        check_length(split, &dir, params.batch_size, params.seq_len)?;
-    }
+    check_lengths(&corpus, params.batch_size, params.seq_len)?;
     let input_path = match corpus.artifact.dir().strip_prefix(output_root) {
         Ok(rel) => rel
             .iter()
@@ -340,6 +337,16 @@ pub fn run_with_hook(
     };
     let artifact = staging.commit(serde_json::to_value(&summary).expect("summary serialises"))?;
     slot.remove()?;
+    if let Some(dir) = &config.resume
+        && dir.as_path() != slot.dir()
+        && crate::resume::retire(output_root, dir)?
+        && !config.quiet
+    {
+        eprintln!(
+            "train: removed the checkpoint {} that this run continued",
+            dir.display()
+        );
+    }
     Ok(TrainOutcome {
         artifact,
         skipped: false,

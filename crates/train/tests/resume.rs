@@ -134,8 +134,13 @@ fn a_lower_learning_rate_may_continue_a_checkpoint() {
     let after: Vec<f64> = records.iter().filter(|r| r.1 > 8).map(|r| r.4).collect();
     // The learning rate is scaled by 0.005 / 0.02, decays so far included.
     assert!((after[0] - lr_at_stop / 4.0).abs() < 1e-15, "{records:?}");
-    // The checkpoint belonged to the old id: it stays for whoever wants to go on with it.
-    assert!(dir.join("state.bin").is_file());
+    // The checkpoint of the old id has served its purpose once the new artifact is committed:
+    // nothing is left behind but the artifact and `latest`.
+    assert!(!dir.exists(), "{} is left behind", dir.display());
+    assert_eq!(
+        train_entries(root),
+        [outcome.artifact.id().to_owned(), "latest".to_owned()]
+    );
 }
 
 #[test]
@@ -164,28 +169,7 @@ fn a_killed_process_is_continued_from_its_last_checkpoint_by_the_same_command() 
         .spawn()
         .unwrap();
     // Kill -9 as soon as there is a checkpoint: no handler runs.
-    let train_dir = root.join("train");
-    let started = Instant::now();
-    let dir = loop {
-        let found = std::fs::read_dir(&train_dir).ok().and_then(|entries| {
-            entries.flatten().map(|e| e.path()).find(|p| {
-                // `.resume-<id>`, not its `.tmp`, `.old` or `.lock`.
-                let name = p.file_name().unwrap().to_string_lossy().into_owned();
-                name.starts_with(".resume-")
-                    && !name[1..].contains('.')
-                    && p.join("state.bin").is_file()
-            })
-        });
-        if let Some(dir) = found {
-            break dir;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "no checkpoint"
-        );
-        assert!(child.try_wait().unwrap().is_none(), "the run ended first");
-        std::thread::sleep(Duration::from_millis(1));
-    };
+    let dir = wait_for_checkpoint(&mut child, &root);
     child.kill().unwrap();
     child.wait().unwrap();
 
@@ -200,6 +184,71 @@ fn a_killed_process_is_continued_from_its_last_checkpoint_by_the_same_command() 
     // The killed process' staging directory, lock and checkpoint are all gone.
     let id = whole.artifact.id().to_owned();
     assert_eq!(train_entries(&root), [id, "latest".to_owned()]);
+}
+
+/// Waits until the training process `child` writing under `root` has a complete resume
+/// checkpoint, and returns its directory.
+fn wait_for_checkpoint(child: &mut std::process::Child, root: &Path) -> std::path::PathBuf {
+    let train_dir = root.join("train");
+    let started = Instant::now();
+    loop {
+        let found = std::fs::read_dir(&train_dir).ok().and_then(|entries| {
+            entries.flatten().map(|e| e.path()).find(|p| {
+                // `.resume-<id>`, not its `.tmp`, `.old` or `.lock`.
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                name.starts_with(".resume-")
+                    && !name[1..].contains('.')
+                    && p.join("state.bin").is_file()
+            })
+        });
+        if let Some(dir) = found {
+            return dir;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no checkpoint"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "the run ended first");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[test]
+fn sigterm_stops_training_like_ctrl_c() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = {
+        let _lock = torch_lock();
+        periodic_input(tmp.path())
+    };
+    let root = tmp.path().join("terminated");
+    let mut child = train_command(
+        &input,
+        &root,
+        &[
+            "--epochs",
+            "1000",
+            "--eval-every",
+            "25",
+            "--patience",
+            "1000",
+        ],
+    )
+    .spawn()
+    .unwrap();
+    let dir = wait_for_checkpoint(&mut child, &root);
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted at step"), "{stderr}");
+    // the checkpoint is there to continue from, the lock is released, nothing half-written
+    assert!(train::checkpoint::read(&dir).is_ok());
+    let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+    assert_eq!(train_entries(&root), [name]);
 }
 
 #[test]

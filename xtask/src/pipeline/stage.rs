@@ -5,7 +5,7 @@ use super::corpus::Corpus;
 use crate::inspect::view;
 use crate::{project_root, run_command, target_dir};
 use anyhow::{Context, Result, bail};
-use artifact::{FORCE_ENV, LATEST_FILE, MANIFEST_FILE, Manifest};
+use artifact::{FORCE_ENV, MANIFEST_FILE, Manifest};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs::File;
@@ -162,13 +162,12 @@ pub(crate) fn run_stage(
             log_path.display()
         );
     }
-    let latest = std::fs::read_to_string(stage_dir.join(LATEST_FILE)).with_context(|| {
+    let id = artifact::latest_id(&corpus.root, stage.name())?.with_context(|| {
         format!(
             "stage `{}` finished but left no `latest` artifact",
             stage.name()
         )
     })?;
-    let id = latest.trim().to_owned();
     let manifest = Manifest::read(&stage_dir.join(&id))?;
     let ran = before.get(&id) != manifest_inode(&stage_dir.join(&id)).as_ref();
     Ok(StageRun {
