@@ -1,17 +1,125 @@
-//! What every stage binary shares at its very end: how a failure is shown.
+//! What every stage binary shares at its very end: how a failure is shown (one line, each cause
+//! once).
 
-use std::fmt::Display;
+use std::error::Error;
 use std::process::ExitCode;
 
 /// Turns a stage binary's result into its exit status, printing a failure as one `error: …`
-/// line with its whole cause chain (`{:#}`). Returning the error from `main` instead would print
-/// a backtrace whenever `RUST_BACKTRACE` is set, burying the line that says what to fix.
-pub fn exit_code<E: Display>(result: Result<(), E>) -> ExitCode {
+/// line with its cause chain, each cause once: a cause whose text the message already shows
+/// (as in `#[error("{path}: {source}")]`) is not repeated, which `{:#}` would do. Returning the
+/// error from `main` instead would print a backtrace whenever `RUST_BACKTRACE` is set, burying
+/// the line that says what to fix.
+///
+/// Takes any error that lends itself as a `dyn Error` (an `anyhow::Error`, a `Box<dyn Error>`),
+/// so that this crate needs no error-handling dependency of its own.
+pub fn exit_code<E: AsRef<dyn Error + 'static>>(result: Result<(), E>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", chain(e.as_ref()));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `error` followed by each of its causes (`: `-separated), leaving out a cause whose text is
+/// already part of what is written: error types commonly show their source in their own message
+/// (`#[error("{path}: {source}")]`) and also return it from `source()`, and printing the chain
+/// blindly (`{:#}`) would show that cause twice.
+fn chain(error: &(dyn Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        let line = c.to_string();
+        if !line.is_empty() && !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        cause = c.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chain;
+    use std::error::Error;
+    use std::fmt;
+
+    /// An I/O error wrapped the way the stage error enums do it: the message shows the source,
+    /// and `source()` returns it as well.
+    #[derive(Debug)]
+    struct Io {
+        path: &'static str,
+        source: std::io::Error,
+    }
+
+    impl fmt::Display for Io {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "{}: {}", self.path, self.source)
+        }
+    }
+
+    impl Error for Io {
+        fn source(&self) -> Option<&(dyn Error + 'static)> {
+            Some(&self.source)
+        }
+    }
+
+    /// A context message that does not show its source (like `anyhow::Context`).
+    #[derive(Debug)]
+    struct Context {
+        message: &'static str,
+        source: Box<dyn Error + 'static>,
+    }
+
+    impl fmt::Display for Context {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.message)
+        }
+    }
+
+    impl Error for Context {
+        fn source(&self) -> Option<&(dyn Error + 'static)> {
+            Some(self.source.as_ref())
+        }
+    }
+
+    fn not_found() -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::NotFound, "no such file (os error 2)")
+    }
+
+    #[test]
+    fn a_cause_shown_in_the_message_is_printed_once() {
+        let io = Io {
+            path: "a/vocab.json",
+            source: not_found(),
+        };
+        assert_eq!(chain(&io), "a/vocab.json: no such file (os error 2)");
+        let context = Context {
+            message: "scoring my.txt",
+            source: Box::new(io),
+        };
+        let text = chain(&context);
+        assert_eq!(
+            text,
+            "scoring my.txt: a/vocab.json: no such file (os error 2)"
+        );
+        assert_eq!(text.matches("os error 2").count(), 1, "{text}");
+    }
+
+    #[test]
+    fn causes_not_in_the_message_are_all_printed() {
+        let context = Context {
+            message: "training on a",
+            source: Box::new(Context {
+                message: "reading b",
+                source: Box::new(not_found()),
+            }),
+        };
+        assert_eq!(
+            chain(&context),
+            "training on a: reading b: no such file (os error 2)"
+        );
     }
 }

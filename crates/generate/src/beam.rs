@@ -25,7 +25,9 @@ impl Hypothesis {
 /// The best `results` hypotheses of a beam of `width`, best first. A hypothesis ends after
 /// `limits.paragraphs` `<eos>` or `limits.max_tokens` tokens (the stop string is not used).
 /// `params` contributes the repetition penalty and the n-gram ban; temperature and top-k/p do
-/// not apply.
+/// not apply. `width` has no cap here (an exhaustive search of `len` tokens needs `V^len`); the
+/// `--beam` flag is capped by [`crate::config::MAX_BEAM`] and the vocabulary size
+/// ([`crate::GenerateConfig::check_model`]).
 pub fn beam_search(
     model: &LstmLm,
     prompt: &[u32],

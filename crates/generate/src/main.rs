@@ -1,10 +1,12 @@
 //! `jianghu-generate`: continue a prompt or invent names with a trained model, write a generate
 //! artifact and print the samples and their quality figures; or score a text (`--score`), or
-//! continue prompts typed at the terminal (`--interactive`).
+//! continue prompts typed at the terminal (`--interactive`). Flags that would do nothing in the
+//! chosen task are refused (see [`generate::config::Task`]).
 
 use anyhow::Context;
 use clap::Parser;
 use generate::GenerateConfig;
+use generate::config::Task;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -18,21 +20,24 @@ struct Args {
     model: PathBuf,
 
     /// Artifact root the generate artifact goes under (default: the artifact root of the model).
+    /// Not with --score or --interactive, which write no artifact.
     #[arg(long = "output", value_name = "ROOT")]
     output_root: Option<PathBuf>,
 
     /// Score a text file (or the .txt files of a folder) instead of generating: clean it with
     /// the model's own clean rules, tokenize it, and print tokens, characters, mean NLL,
-    /// perplexity, bits per character and the <unk> rate. Writes no artifact.
-    #[arg(long, value_name = "FILE")]
+    /// perplexity, bits per character and the `<unk>` rate. Writes no artifact. Only --model,
+    /// --json and --device apply: the generation flags are refused.
+    #[arg(long, value_name = "FILE", conflicts_with = "interactive")]
     score: Option<PathBuf>,
 
-    /// With --score: print the report as JSON.
+    /// With --score: print the report as JSON (refused without --score).
     #[arg(long)]
     json: bool,
 
     /// Read prompts from standard input, one per line, and print continuations until end of
-    /// input. Writes no artifact.
+    /// input (a line that is not UTF-8 is read as GB18030, or with its bad bytes replaced, and
+    /// a warning names it). Writes no artifact; --prompt, --novel and --unique do not apply.
     #[arg(long)]
     interactive: bool,
 
@@ -46,8 +51,15 @@ fn main() -> std::process::ExitCode {
 
 fn run() -> anyhow::Result<()> {
     let args = Args::parse();
-    if args.score.is_some() || args.interactive {
-        args.config.validate()?;
+    artifact::exit_on_interrupt("generate").context("cannot install the Ctrl-C handler")?;
+    let task = Task::from_flags(
+        args.score.is_some(),
+        args.interactive,
+        args.json,
+        args.output_root.is_some(),
+    )?;
+    args.config.validate_for(task)?;
+    if task != Task::Generate {
         let device = generate::parse_device(&args.config.device)?;
         let trained = generate::load_trained(&args.model, device)
             .with_context(|| format!("loading {}", args.model.display()))?;
@@ -139,4 +151,40 @@ fn run() -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    fn parse(args: &[&str]) -> super::Args {
+        super::Args::try_parse_from(
+            ["jianghu-generate", "--model", "m"]
+                .iter()
+                .chain(args)
+                .copied(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn flags_are_consistent_and_negative_numbers_parse() {
+        super::Args::command().debug_assert();
+        let args = parse(&["--temperature", "-1", "--top-p", "-0.5"]);
+        assert_eq!(
+            (args.config.temperature, args.config.top_p),
+            (-1.0, Some(-0.5))
+        );
+        assert!(
+            super::Args::try_parse_from([
+                "jianghu-generate",
+                "--model",
+                "m",
+                "--score",
+                "a.txt",
+                "--interactive"
+            ])
+            .is_err()
+        );
+    }
 }

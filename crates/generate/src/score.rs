@@ -1,6 +1,7 @@
 //! Scoring text under a model: the text goes through the artifact's own clean rules and
 //! tokenizer, then the model's negative log-likelihood gives perplexity and bits per character,
-//! comparable across models with different tokenizations.
+//! comparable across models with different tokenizations. The text is a regular file or a
+//! folder of `.txt` files; anything else (`/dev/null`, a pipe) is refused.
 
 use crate::error::GenerateError;
 use crate::source::TrainedModel;
@@ -80,9 +81,19 @@ fn lineage_clean(tokenize: &Artifact) -> Result<Artifact, GenerateError> {
 }
 
 /// The files `path` names: the file itself, or the `.txt` files of a folder (sorted).
+/// Anything else (a device such as `/dev/null`, a FIFO, a socket) is refused: it is neither
+/// a text file nor a folder of them.
 fn score_files(path: &Path) -> Result<Vec<PathBuf>, GenerateError> {
-    if path.is_file() {
+    let meta = std::fs::metadata(path).map_err(|e| GenerateError::io(path, e))?;
+    if meta.is_file() {
         return Ok(vec![path.to_path_buf()]);
+    }
+    if !meta.is_dir() {
+        return Err(GenerateError::Param(format!(
+            "--score {}: neither a regular file nor a folder ({}); --score takes a .txt file or a folder of .txt files",
+            path.display(),
+            file_kind(&meta)
+        )));
     }
     let entries = std::fs::read_dir(path).map_err(|e| GenerateError::io(path, e))?;
     let mut files: Vec<PathBuf> = entries
@@ -98,6 +109,29 @@ fn score_files(path: &Path) -> Result<Vec<PathBuf>, GenerateError> {
         )));
     }
     Ok(files)
+}
+
+/// What a path that is neither a file nor a folder is, in words.
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_fifo() {
+            return "a named pipe";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    let _ = meta;
+    "a special file"
 }
 
 /// Cleans (with the clean artifact's rules), tokenizes and scores the file or folder `path`.

@@ -3,7 +3,7 @@
 //! search; in names mode topped up until enough names pass the filters), compute the quality
 //! metrics and write the generate artifact.
 
-use crate::config::{GenerateConfig, parse_device};
+use crate::config::{GenerateConfig, Task, parse_device};
 use crate::continuation::continuations;
 use crate::error::GenerateError;
 use crate::generate::Generated;
@@ -109,7 +109,8 @@ fn read_samples(artifact: &Artifact) -> Result<Vec<SampleRecord>, GenerateError>
 /// Generates from the train artifact `model` (a train artifact directory or an artifact root
 /// `artifacts/<corpus>` whose latest train artifact is used) into a generate artifact under
 /// `output_root` (default: the root the train artifact lies in). Parameters and inputs are
-/// checked before anything is written; on any error no artifact is left.
+/// checked before anything is written (flags that would do nothing included, and `--beam`
+/// against the vocabulary); on any error no artifact is left.
 pub fn run(
     model: &Path,
     output_root: Option<&Path>,
@@ -126,10 +127,12 @@ pub fn run_streaming(
     config: &GenerateConfig,
     on_text: &mut dyn FnMut(usize, &str),
 ) -> Result<GenerateOutcome, GenerateError> {
-    config.validate()?;
+    config.validate_for(Task::Generate)?;
     let device = parse_device(&config.device)?;
     let (train, tokenize_artifact, tokenizer, model_config) = open_parts(model)?;
+    config.check_model(model_config.vocab_size)?;
     let choice = ModeChoice::choose(config, TrainingShape::read(&tokenize_artifact, &tokenizer)?)?;
+    config.check_mode(&choice)?;
     if let Some(line) = choice.announcement() {
         eprintln!("{line}");
     }

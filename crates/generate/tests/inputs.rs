@@ -47,3 +47,53 @@ fn damaged_weights_or_vocabulary_are_refused_naming_the_file() {
         assert!(!f.root.join("generate").exists(), "{file}");
     }
 }
+
+/// SIGTERM (as Ctrl-C) in the middle of a long run: exit 130 and no staging directory left.
+#[test]
+fn sigterm_leaves_no_staging_directory() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let f = fixture();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jianghu-generate"))
+        .args(["--model".as_ref(), f.train_dir.as_os_str()])
+        .args([
+            "--device",
+            "cpu",
+            "--no-names",
+            "--num-samples",
+            "100000",
+            "--max-tokens",
+            "200",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let generate_dir = f.root.join("generate");
+    let staging = || {
+        std::fs::read_dir(&generate_dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter(|e| e.file_name().to_string_lossy().starts_with(".staging-"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let started = Instant::now();
+    while staging() == 0 {
+        assert!(child.try_wait().unwrap().is_none(), "the run ended first");
+        assert!(started.elapsed() < Duration::from_secs(60), "no staging");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_eq!(staging(), 0, "a staging directory is left behind");
+}

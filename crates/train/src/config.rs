@@ -1,5 +1,11 @@
 //! [`TrainConfig`]: the flags of the stage (a preset plus individual overrides), and
 //! [`TrainParams`], their fully resolved form that is the artifact's `params`.
+//!
+//! [`TrainConfig::resolve`] checks every value before anything is written, naming the flag and
+//! what it accepts: numbers in range (negative and non-finite ones included, which the flags
+//! parse so that the message can say why they are wrong), `--threads` against the machine
+//! ([`max_threads`]), and flags that would do nothing with the others (`--cutoffs` without the
+//! adaptive softmax, `--tie-weights` with it).
 
 use crate::error::TrainError;
 use model::{ModelConfig, OutputKind};
@@ -38,69 +44,75 @@ pub struct TrainConfig {
     /// `cpu` (small, readable output in minutes on 2 cores).
     #[arg(long, value_enum, default_value_t = Preset::Cpu)]
     pub preset: Preset,
-    /// Embedding size E.
-    #[arg(long)]
+    /// Embedding size E (at least 1).
+    #[arg(long, allow_negative_numbers = true)]
     pub embed_dim: Option<i64>,
-    /// LSTM hidden size H.
-    #[arg(long)]
+    /// LSTM hidden size H (at least 1).
+    #[arg(long, allow_negative_numbers = true)]
     pub hidden_size: Option<i64>,
-    /// Number of stacked LSTM layers.
-    #[arg(long)]
+    /// Number of stacked LSTM layers (at least 1).
+    #[arg(long, allow_negative_numbers = true)]
     pub num_layers: Option<i64>,
-    /// Dropout after the embedding, between LSTM layers and before the output layer.
-    #[arg(long)]
+    /// Dropout after the embedding, between LSTM layers and before the output layer, in [0, 1).
+    #[arg(long, allow_negative_numbers = true)]
     pub dropout: Option<f64>,
-    /// Share the embedding matrix with the output layer (full softmax only).
+    /// Share the embedding matrix with the output layer (full softmax only: give
+    /// `--output-layer full` with preset cpu).
     #[arg(long)]
     pub tie_weights: bool,
     /// Output layer: `full` softmax or `adaptive` softmax (for large vocabularies; preset
     /// cpu: adaptive, seed: full).
     #[arg(long, value_enum)]
     pub output_layer: Option<OutputArg>,
-    /// Adaptive softmax cluster boundaries as ids, comma-separated (default: 500,2000 for
-    /// preset cpu, 2000,10000 for seed, clipped to the vocabulary).
-    #[arg(long, value_delimiter = ',')]
+    /// Adaptive softmax cluster boundaries as ids, comma-separated, increasing, below the
+    /// vocabulary size (default: 500,2000 for preset cpu, 2000,10000 for seed, clipped to the
+    /// vocabulary). Only with the adaptive output layer.
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
     pub cutoffs: Option<Vec<i64>>,
-    /// Epochs over the train split.
-    #[arg(long)]
+    /// Epochs over the train split (at least 1).
+    #[arg(long, allow_negative_numbers = true)]
     pub epochs: Option<u32>,
-    /// Stop after this many optimizer steps in total.
-    #[arg(long)]
+    /// Stop after this many optimizer steps in total (at least 1).
+    #[arg(long, allow_negative_numbers = true)]
     pub max_steps: Option<u64>,
-    /// Stop cleanly once this much wall time is spent (e.g. `20m`, `1h 30m`); the best
-    /// weights so far are evaluated on test and committed.
+    /// Stop cleanly once this much wall time is spent (e.g. `20m`, `1h 30m`; more than zero);
+    /// the best weights so far are evaluated on test and committed.
     #[arg(long, value_parser = parse_duration)]
     pub time_budget: Option<f64>,
-    /// Parallel streams the train split is cut into (B).
-    #[arg(long)]
+    /// Parallel streams the train split is cut into (B, at least 1).
+    #[arg(long, allow_negative_numbers = true)]
     pub batch_size: Option<i64>,
-    /// Truncated back-propagation length in tokens (T).
-    #[arg(long)]
+    /// Truncated back-propagation length in tokens (T, at least 1).
+    #[arg(long, allow_negative_numbers = true)]
     pub seq_len: Option<i64>,
-    /// Adam learning rate.
-    #[arg(long)]
+    /// Adam learning rate: a finite positive number.
+    #[arg(long, allow_negative_numbers = true)]
     pub lr: Option<f64>,
-    /// Multiply the learning rate by this when a validation loss does not improve.
-    #[arg(long)]
+    /// Multiply the learning rate by this when a validation loss does not improve, in (0, 1]
+    /// (1: never decay; default 0.5).
+    #[arg(long, allow_negative_numbers = true)]
     pub lr_decay: Option<f64>,
-    /// Clip the global gradient norm to this.
-    #[arg(long)]
+    /// Clip the global gradient norm to this: a finite positive number.
+    #[arg(long, allow_negative_numbers = true)]
     pub clip: Option<f64>,
     /// Seed of initialisation and dropout: the same seed gives the same loss sequence on CPU.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Also evaluate on valid every N steps (0: at the end of each epoch only; preset cpu: 125).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub eval_every: Option<u64>,
-    /// Stop early after this many validations in a row without improvement.
-    #[arg(long)]
+    /// Stop early after this many validations in a row without improvement (at least 1;
+    /// default 3).
+    #[arg(long, allow_negative_numbers = true)]
     pub patience: Option<u32>,
-    /// CPU threads for libtorch (default: libtorch's choice).
-    #[arg(long)]
+    /// CPU threads for libtorch, 1 to 4 × the machine's logical cores (default: libtorch's
+    /// choice). The help shows this machine's range.
+    #[arg(long, value_name = "N", allow_negative_numbers = true, help = threads_help())]
     #[serde(skip)]
     pub threads: Option<i32>,
     /// Also write the resume checkpoint when this much time passed since the last one
-    /// (it is written at every validation anyway), so that a killed run loses at most this.
+    /// (it is written at every validation anyway), so that a killed run loses at most this
+    /// (`0s`: after every step).
     #[arg(long, value_parser = parse_duration, default_value = "10m")]
     #[serde(skip)]
     pub checkpoint_every: f64,
@@ -120,6 +132,28 @@ pub struct TrainConfig {
     #[arg(long)]
     #[serde(skip)]
     pub quiet: bool,
+}
+
+/// The most `--threads` accepted: 4 × the logical cores that
+/// [`std::thread::available_parallelism`] reports (1 when it cannot tell). libtorch panics on 0,
+/// and far more threads than cores only slow it down (10,000 ran 100 times slower).
+pub fn max_threads() -> i32 {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    i32::try_from(cores.saturating_mul(4)).unwrap_or(i32::MAX)
+}
+
+/// The logical cores behind [`max_threads`], for messages.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// `--threads`' help line, with this machine's range.
+fn threads_help() -> String {
+    format!(
+        "CPU threads for libtorch: 1 to {} here (4 × the {} logical cores; default: libtorch's choice)",
+        max_threads(),
+        cores()
+    )
 }
 
 fn parse_duration(s: &str) -> Result<f64, String> {
@@ -160,8 +194,10 @@ impl TrainConfig {
     }
 
     /// Fills every unset flag from the preset, for a vocabulary of `vocab_size`, and checks
-    /// every value.
+    /// every value: those of [`TrainParams::validate`], the flags that are not part of the
+    /// params (`--threads`, `--checkpoint-every`), and flags that do nothing with the others.
     pub fn resolve(&self, vocab_size: i64) -> Result<TrainParams, TrainError> {
+        self.check_run_flags()?;
         let d = match self.preset {
             Preset::Seed => PresetDefaults {
                 embed_dim: 256,
@@ -192,7 +228,9 @@ impl TrainConfig {
                 eval_every: 125,
             },
         };
-        let output = match self.output_layer.unwrap_or(d.output) {
+        let output_arg = self.output_layer.unwrap_or(d.output);
+        self.check_output_flags(output_arg)?;
+        let output = match output_arg {
             OutputArg::Full => OutputKind::Full,
             OutputArg::Adaptive => {
                 let cutoffs = self.cutoffs.clone().unwrap_or_else(|| {
@@ -234,6 +272,66 @@ impl TrainConfig {
         };
         params.validate()?;
         Ok(params)
+    }
+
+    /// `--threads` and `--checkpoint-every`, which stay out of the params.
+    fn check_run_flags(&self) -> Result<(), TrainError> {
+        if let Some(threads) = self.threads {
+            let max = max_threads();
+            if !(1..=max).contains(&threads) {
+                return Err(TrainError::Param(format!(
+                    "--threads {threads}: must be 1 to {max} on this machine (at most 4 × its {} logical cores; omit the flag to let libtorch choose)",
+                    cores()
+                )));
+            }
+        }
+        if !(self.checkpoint_every.is_finite() && self.checkpoint_every >= 0.0) {
+            return Err(TrainError::Param(format!(
+                "--checkpoint-every {}s: must be a duration of 0s or more",
+                self.checkpoint_every
+            )));
+        }
+        Ok(())
+    }
+
+    /// Refuses output-layer flags that would do nothing (or not work) with the output layer
+    /// `output` (the flag's or the preset's).
+    fn check_output_flags(&self, output: OutputArg) -> Result<(), TrainError> {
+        let bad = |m: String| Err(TrainError::Param(m));
+        let whose = if self.output_layer.is_some() {
+            "--output-layer".to_owned()
+        } else {
+            format!("preset {}'s output layer", self.preset.name())
+        };
+        match output {
+            OutputArg::Full if self.cutoffs.is_some() => bad(format!(
+                "--cutoffs sets the adaptive softmax's clusters, but the output layer is the full softmax ({whose}{}); drop --cutoffs or add --output-layer adaptive",
+                if self.tie_weights {
+                    ", tied by --tie-weights"
+                } else {
+                    ""
+                }
+            )),
+            OutputArg::Adaptive if self.tie_weights => bad(format!(
+                "--tie-weights works with the full softmax only, but the output layer is adaptive ({whose}); add --output-layer full or drop --tie-weights{}",
+                if self.cutoffs.is_some() {
+                    " (and --cutoffs)"
+                } else {
+                    ""
+                }
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Preset {
+    /// The preset's name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Seed => "seed",
+            Preset::Cpu => "cpu",
+        }
     }
 }
 
@@ -287,6 +385,12 @@ impl TrainParams {
     /// Checks every value, naming the flag.
     pub fn validate(&self) -> Result<(), TrainError> {
         let bad = |m: String| Err(TrainError::Param(m));
+        let dropout = self.model.dropout;
+        if !(0.0..1.0).contains(&dropout) {
+            return bad(format!(
+                "--dropout {dropout}: must be a number in [0, 1) (0: no dropout)"
+            ));
+        }
         self.model.validate().map_err(|e| {
             TrainError::Param(format!(
                 "{e} (--embed-dim/--hidden-size/--num-layers/--dropout/--cutoffs)"
@@ -307,14 +411,30 @@ impl TrainParams {
         if self.max_steps == Some(0) {
             return bad("--max-steps 0: take at least one step".into());
         }
-        if !self.lr.is_finite() || self.lr <= 0.0 {
-            return bad(format!("--lr {}: must be positive", self.lr));
+        if let Some(budget) = self.time_budget_s
+            && !(budget.is_finite() && budget > 0.0)
+        {
+            return bad(format!(
+                "--time-budget {budget}s: must be a duration of more than zero (e.g. 20m)"
+            ));
         }
-        if self.lr_decay.is_nan() || self.lr_decay <= 0.0 || self.lr_decay > 1.0 {
-            return bad(format!("--lr-decay {}: must be in (0, 1]", self.lr_decay));
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return bad(format!(
+                "--lr {}: must be a finite positive number (e.g. 0.001)",
+                self.lr
+            ));
         }
-        if self.clip.is_nan() || self.clip <= 0.0 {
-            return bad(format!("--clip {}: must be positive", self.clip));
+        if !(self.lr_decay > 0.0 && self.lr_decay <= 1.0) {
+            return bad(format!(
+                "--lr-decay {}: must be a number in (0, 1] (1: never decay)",
+                self.lr_decay
+            ));
+        }
+        if !(self.clip.is_finite() && self.clip > 0.0) {
+            return bad(format!(
+                "--clip {}: must be a finite positive number (e.g. 1.0)",
+                self.clip
+            ));
         }
         if self.patience < 1 {
             return bad("--patience 0: allow at least one validation without improvement".into());

@@ -94,5 +94,18 @@ mod tests {
         .unwrap();
         assert_eq!(args.config.time_budget, Some(5400.0));
         assert_eq!(args.config.cutoffs, Some(vec![100, 500]));
+        // A negative rate parses, for the validation to say why it is wrong.
+        let args = <super::Args as clap::Parser>::try_parse_from([
+            "jianghu-train",
+            "--input",
+            "a",
+            "--lr",
+            "-1",
+            "--threads",
+            "0",
+        ])
+        .unwrap();
+        let err = args.config.resolve(100).unwrap_err().to_string();
+        assert!(err.contains("--threads 0"), "{err}");
     }
 }

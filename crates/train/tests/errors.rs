@@ -214,3 +214,180 @@ fn bits_per_character_arithmetic() {
     // A uniform model over V = 256 byte-like tokens, one character each: 8 bits.
     check(256f64.ln(), 1000, 1000, 8.0);
 }
+
+/// The flags as the binary parses them.
+#[derive(clap::Parser)]
+struct Flags {
+    #[command(flatten)]
+    config: TrainConfig,
+}
+
+fn parse(args: &[&str]) -> Result<TrainConfig, String> {
+    use clap::Parser;
+    Flags::try_parse_from(std::iter::once("train").chain(args.iter().copied()))
+        .map(|f| f.config)
+        .map_err(|e| e.to_string())
+}
+
+/// The error of resolving `config` for a vocabulary of 100; it must contain every `expected`.
+fn resolve_error(config: &TrainConfig, expected: &[&str]) {
+    let err = match config.resolve(100) {
+        Ok(params) => panic!("{config:?} resolved to {params:?}"),
+        Err(e) => e.to_string(),
+    };
+    for part in expected {
+        assert!(err.contains(part), "`{err}` lacks `{part}`");
+    }
+}
+
+/// 4 × the machine's logical cores: the most `--threads` accepted.
+fn max_threads() -> i32 {
+    4 * std::thread::available_parallelism().unwrap().get() as i32
+}
+
+#[test]
+fn threads_are_checked_against_the_machine() {
+    let max = max_threads();
+    let range = format!("1 to {max}");
+    for threads in [0, -1, max + 1, 100_000] {
+        let config = TrainConfig {
+            threads: Some(threads),
+            ..tiny_config()
+        };
+        resolve_error(&config, &[&format!("--threads {threads}"), &range]);
+    }
+    for threads in [1, max] {
+        let config = TrainConfig {
+            threads: Some(threads),
+            ..tiny_config()
+        };
+        assert!(config.resolve(100).is_ok(), "{threads}");
+    }
+    // Through the flags, and through the stage: refused before anything is written (libtorch
+    // would panic on 0).
+    let parsed = parse(&["--threads", "-2"]).unwrap();
+    assert_eq!(parsed.threads, Some(-2));
+    let _lock = torch_lock();
+    let tmp = tempfile::tempdir().unwrap();
+    let input = periodic_input(tmp.path());
+    let zero = TrainConfig {
+        threads: Some(0),
+        ..tiny_config()
+    };
+    check(tmp.path(), &input, &zero, &["--threads 0", &range]);
+}
+
+#[test]
+fn threads_help_says_the_range() {
+    use clap::CommandFactory;
+    let help = Flags::command().render_help().to_string();
+    let line = format!("1 to {} here", max_threads());
+    assert!(help.contains(&line), "{help}");
+}
+
+#[test]
+fn float_flags_refuse_negative_and_non_finite_values_naming_the_range() {
+    // Negative numbers parse, so that validation can say what is wrong with them.
+    let config = parse(&["--lr", "-1", "--dropout", "-0.5", "--clip", "-2"]).unwrap();
+    assert_eq!(
+        (config.lr, config.dropout, config.clip),
+        (Some(-1.0), Some(-0.5), Some(-2.0))
+    );
+    assert_eq!(parse(&["--lr-decay", "-0.5"]).unwrap().lr_decay, Some(-0.5));
+    assert_eq!(
+        parse(&["--hidden-size", "-3"]).unwrap().hidden_size,
+        Some(-3)
+    );
+    assert!(parse(&["--lr", "inf"]).unwrap().lr.unwrap().is_infinite());
+
+    let with = |f: &dyn Fn(&mut TrainConfig)| {
+        let mut config = tiny_config();
+        f(&mut config);
+        config
+    };
+    let finite_positive = "must be a finite positive number";
+    for lr in [-1.0, 0.0, f64::INFINITY, f64::NAN] {
+        resolve_error(&with(&|c| c.lr = Some(lr)), &["--lr ", finite_positive]);
+    }
+    for clip in [-1.0, 0.0, f64::INFINITY, f64::NAN] {
+        resolve_error(
+            &with(&|c| c.clip = Some(clip)),
+            &["--clip ", finite_positive],
+        );
+    }
+    for dropout in [-0.5, 1.0, f64::INFINITY, f64::NAN] {
+        resolve_error(
+            &with(&|c| c.dropout = Some(dropout)),
+            &["--dropout ", "[0, 1)"],
+        );
+    }
+    for decay in [-0.5, 0.0, 1.5, f64::INFINITY, f64::NAN] {
+        resolve_error(
+            &with(&|c| c.lr_decay = Some(decay)),
+            &["--lr-decay ", "(0, 1]"],
+        );
+    }
+    for budget in [0.0, -1.0, f64::INFINITY, f64::NAN] {
+        resolve_error(
+            &with(&|c| c.time_budget = Some(budget)),
+            &["--time-budget ", "more than zero"],
+        );
+    }
+    for every in [-1.0, f64::NAN] {
+        resolve_error(
+            &with(&|c| c.checkpoint_every = every),
+            &["--checkpoint-every", "0s or more"],
+        );
+    }
+    resolve_error(&with(&|c| c.hidden_size = Some(-3)), &["--hidden-size"]);
+}
+
+#[test]
+fn output_layer_flags_that_would_do_nothing_are_refused() {
+    use train::{OutputArg, Preset};
+    // --cutoffs with the full softmax: explicit, the seed preset's default, or tied.
+    let full = TrainConfig {
+        cutoffs: Some(vec![10, 50]),
+        output_layer: Some(OutputArg::Full),
+        ..tiny_config()
+    };
+    resolve_error(
+        &full,
+        &["--cutoffs", "full softmax", "--output-layer adaptive"],
+    );
+    let seed = TrainConfig {
+        cutoffs: Some(vec![10, 50]),
+        ..TrainConfig::preset(Preset::Seed)
+    };
+    resolve_error(
+        &seed,
+        &["--cutoffs", "preset seed", "--output-layer adaptive"],
+    );
+    let tied = TrainConfig {
+        tie_weights: true,
+        ..full.clone()
+    };
+    resolve_error(&tied, &["--cutoffs", "--tie-weights"]);
+    // --tie-weights with the adaptive softmax (preset cpu's default).
+    let tie_cpu = TrainConfig {
+        tie_weights: true,
+        ..TrainConfig::preset(Preset::Cpu)
+    };
+    resolve_error(
+        &tie_cpu,
+        &["--tie-weights", "preset cpu", "--output-layer full"],
+    );
+    // What they are for still works.
+    let adaptive = TrainConfig {
+        cutoffs: Some(vec![10, 50]),
+        output_layer: Some(OutputArg::Adaptive),
+        ..tiny_config()
+    };
+    assert!(adaptive.resolve(100).is_ok());
+    let tie_full = TrainConfig {
+        tie_weights: true,
+        output_layer: Some(OutputArg::Full),
+        ..TrainConfig::preset(Preset::Cpu)
+    };
+    assert!(tie_full.resolve(100).is_ok());
+}

@@ -96,7 +96,10 @@ pub(crate) fn run(stage: Stage, args: &StageCommandArgs) -> Result<()> {
         params
             .flags(stage)
             .into_iter()
-            .filter(|f| !given.contains(&flag_name(f)))
+            .filter(|f| {
+                let key = flag_name(f);
+                !given.contains(&key) && !(stage == Stage::Generate && unused_in_mode(&given, &key))
+            })
             .map(Into::into),
     );
     stage_args.extend(own.stage_flags.iter().map(Into::into));
@@ -114,6 +117,24 @@ pub(crate) fn run(stage: Stage, args: &StageCommandArgs) -> Result<()> {
     let row = run_stage(&bin_dir, &corpus, stage, &stage_args, own.force)?;
     print_summary(&corpus, &[row]);
     Ok(())
+}
+
+/// Whether `key` of the corpus's `[generate]` table does nothing in the mode the flags given by
+/// hand choose (the binary refuses such flags, so they are left out): `--score` uses none but
+/// the device, `--interactive` reads its prompts from the terminal and keeps no names list,
+/// `--beam` does not sample.
+fn unused_in_mode(given: &BTreeSet<String>, key: &str) -> bool {
+    if given.contains("score") {
+        return key != "device";
+    }
+    let unused: &[&str] = if given.contains("interactive") {
+        &["prompt", "novel", "unique"]
+    } else if given.contains("beam") {
+        &["temperature", "top_k", "top_p", "seed", "stop"]
+    } else {
+        &[]
+    };
+    unused.contains(&key)
 }
 
 fn split_own_options(args: &[String]) -> Result<OwnOptions> {
@@ -185,6 +206,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(err, "--set needs a value");
+    }
+
+    #[test]
+    fn table_keys_that_do_nothing_in_the_chosen_mode_are_left_out() {
+        let given = |flags: &[&str]| flag_names(&strings(flags));
+        let score = given(&["--score", "my.txt"]);
+        assert!(unused_in_mode(&score, "paragraphs") && unused_in_mode(&score, "max_tokens"));
+        assert!(!unused_in_mode(&score, "device"));
+        let interactive = given(&["--interactive"]);
+        assert!(unused_in_mode(&interactive, "novel") && unused_in_mode(&interactive, "prompt"));
+        assert!(!unused_in_mode(&interactive, "top_p"));
+        let beam = given(&["--beam=4"]);
+        assert!(unused_in_mode(&beam, "top_p") && !unused_in_mode(&beam, "max_tokens"));
+        assert!(!unused_in_mode(&given(&["--top-p", "0.9"]), "temperature"));
     }
 
     #[test]
