@@ -8,6 +8,7 @@
 //! adaptive softmax, `--tie-weights` with it).
 
 use crate::error::TrainError;
+use crate::schedule::{DEFAULT_WARMUP, LrSchedule};
 use model::{ModelConfig, OutputKind};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -34,6 +35,19 @@ pub enum Preset {
 pub enum OutputArg {
     Full,
     Adaptive,
+}
+
+/// The learning-rate schedule on the command line (see [`crate::schedule`]).
+#[derive(clap::ValueEnum, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ScheduleArg {
+    /// `cosine` when the run has a `--time-budget` or `--max-steps`, `plateau` otherwise.
+    Auto,
+    /// Constant, times `--lr-decay` after each validation without improvement.
+    Plateau,
+    /// Warm-up over the first `--warmup` of the run, then cosine decay to zero at its end
+    /// (the end of the time budget, the steps or the epochs, whichever comes first).
+    Cosine,
 }
 
 /// Flags of the `train` stage. Unset flags take the preset's value; the resolved values
@@ -88,10 +102,18 @@ pub struct TrainConfig {
     /// Adam learning rate: a finite positive number.
     #[arg(long, allow_negative_numbers = true)]
     pub lr: Option<f64>,
-    /// Multiply the learning rate by this when a validation loss does not improve, in (0, 1]
-    /// (1: never decay; default 0.5).
+    /// Learning-rate schedule: `auto` (cosine when the run has a --time-budget or
+    /// --max-steps, plateau otherwise), `plateau` or `cosine`.
+    #[arg(long, value_enum, default_value_t = ScheduleArg::Auto)]
+    pub schedule: ScheduleArg,
+    /// With the plateau schedule: multiply the learning rate by this when a validation loss
+    /// does not improve, in (0, 1] (1: never decay; default 0.5).
     #[arg(long, allow_negative_numbers = true)]
     pub lr_decay: Option<f64>,
+    /// With the cosine schedule: the fraction of the run spent warming the learning rate up
+    /// from a tenth of --lr, in [0, 0.5] (default 0.02).
+    #[arg(long, value_name = "FRACTION", allow_negative_numbers = true)]
+    pub warmup: Option<f64>,
     /// Clip the global gradient norm to this: a finite positive number.
     #[arg(long, allow_negative_numbers = true)]
     pub clip: Option<f64>,
@@ -180,7 +202,9 @@ impl TrainConfig {
             batch_size: None,
             seq_len: None,
             lr: None,
+            schedule: ScheduleArg::Auto,
             lr_decay: None,
+            warmup: None,
             clip: None,
             seed: 1,
             eval_every: None,
@@ -247,6 +271,7 @@ impl TrainConfig {
                 }
             }
         };
+        let schedule = self.resolve_schedule()?;
         let params = TrainParams {
             preset: self.preset,
             model: ModelConfig {
@@ -264,7 +289,7 @@ impl TrainConfig {
             max_steps: self.max_steps,
             time_budget_s: self.time_budget,
             lr: self.lr.unwrap_or(d.lr),
-            lr_decay: self.lr_decay.unwrap_or(0.5),
+            schedule,
             clip: self.clip.unwrap_or(d.clip),
             seed: self.seed,
             eval_every: self.eval_every.unwrap_or(d.eval_every),
@@ -272,6 +297,35 @@ impl TrainConfig {
         };
         params.validate()?;
         Ok(params)
+    }
+
+    /// The schedule `--schedule` names, refusing the flag of the other schedule.
+    fn resolve_schedule(&self) -> Result<LrSchedule, TrainError> {
+        let budgeted = self.time_budget.is_some() || self.max_steps.is_some();
+        let cosine = match self.schedule {
+            ScheduleArg::Auto => budgeted,
+            ScheduleArg::Plateau => false,
+            ScheduleArg::Cosine => true,
+        };
+        let why = match self.schedule {
+            ScheduleArg::Auto if cosine => "(--schedule auto with a budget)",
+            ScheduleArg::Auto => "(--schedule auto without --time-budget or --max-steps)",
+            _ => "",
+        };
+        match (cosine, self.lr_decay, self.warmup) {
+            (true, Some(decay), _) => Err(TrainError::Param(format!(
+                "--lr-decay {decay} decays the plateau schedule, but the schedule is cosine {why}; drop --lr-decay or add --schedule plateau"
+            ))),
+            (false, _, Some(warmup)) => Err(TrainError::Param(format!(
+                "--warmup {warmup} belongs to the cosine schedule, but the schedule is plateau {why}; drop --warmup or add --schedule cosine"
+            ))),
+            (true, None, warmup) => Ok(LrSchedule::Cosine {
+                warmup: warmup.unwrap_or(DEFAULT_WARMUP),
+            }),
+            (false, decay, None) => Ok(LrSchedule::Plateau {
+                decay: decay.unwrap_or(0.5),
+            }),
+        }
     }
 
     /// `--threads` and `--checkpoint-every`, which stay out of the params.
@@ -363,7 +417,7 @@ pub struct TrainParams {
     pub max_steps: Option<u64>,
     pub time_budget_s: Option<f64>,
     pub lr: f64,
-    pub lr_decay: f64,
+    pub schedule: LrSchedule,
     pub clip: f64,
     pub seed: u64,
     pub eval_every: u64,
@@ -424,12 +478,7 @@ impl TrainParams {
                 self.lr
             ));
         }
-        if !(self.lr_decay > 0.0 && self.lr_decay <= 1.0) {
-            return bad(format!(
-                "--lr-decay {}: must be a number in (0, 1] (1: never decay)",
-                self.lr_decay
-            ));
-        }
+        self.schedule.validate().map_err(TrainError::Param)?;
         if !(self.clip.is_finite() && self.clip > 0.0) {
             return bad(format!(
                 "--clip {}: must be a finite positive number (e.g. 1.0)",

@@ -19,13 +19,15 @@ pub mod interrupt;
 pub mod metrics;
 pub mod progress;
 pub mod resume;
+pub mod schedule;
 pub mod stage;
 pub mod training;
 
-pub use config::{OutputArg, Preset, TrainConfig, TrainParams, parse_device};
+pub use config::{OutputArg, Preset, ScheduleArg, TrainConfig, TrainParams, parse_device};
 pub use error::TrainError;
 pub use evaluate::{Evaluation, bits_per_char};
 pub use interrupt::{install_ctrlc_handler, request_stop};
+pub use schedule::LrSchedule;
 pub use stage::{TrainOutcome, TrainSummary, read_params, run, run_with_hook};
 pub use training::{StepAction, StopReason};
 

@@ -14,6 +14,7 @@ use crate::error::TrainError;
 use crate::evaluate::{Evaluation, evaluate};
 use crate::metrics::Record;
 use crate::progress::Progress;
+use crate::schedule::{LrSchedule, run_fraction};
 use model::{LstmLm, LstmState};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -135,7 +136,9 @@ pub fn validate(
         model::save(learner.vs, best_path)?;
     } else {
         state.bad_evals += 1;
-        state.lr *= state.params.lr_decay;
+        if let LrSchedule::Plateau { decay } = state.params.schedule {
+            state.lr *= decay;
+        }
     }
     progress.println(&format!(
         "valid  step {}  epoch {}  loss {:.4}  ppl {:.2}  bpc {:.4}{}",
@@ -147,7 +150,12 @@ pub fn validate(
         if improved {
             "  (best)".to_owned()
         } else {
-            format!("  (no improvement; lr now {:.3e})", state.lr)
+            match state.params.schedule {
+                LrSchedule::Plateau { .. } => {
+                    format!("  (no improvement; lr now {:.3e})", state.lr)
+                }
+                LrSchedule::Cosine { .. } => format!("  (no improvement; lr {:.3e})", state.lr),
+            }
         }
     ));
     Ok(eval)
@@ -181,6 +189,15 @@ pub fn train_loop(
         }
         while state.cursor < batches {
             tch::manual_seed(step_seed(params.seed, state.step));
+            let fraction = run_fraction(
+                state.step,
+                total_steps,
+                state.elapsed_s,
+                params.time_budget_s,
+            );
+            if let Some(lr) = params.schedule.lr_at(params.lr, fraction) {
+                state.lr = lr;
+            }
             let (inputs, targets) = train.batch(state.cursor);
             let (value, next) = train_step(
                 learner.model,
