@@ -1,10 +1,118 @@
 //! The stage's configuration: one switch per built-in rule and an optional user rules file.
-//! Every switch takes `--switch`, `--switch=true` or `--switch=false`, which is how the pipeline
-//! passes booleans from `pipeline.toml`. Its resolved form (switches plus the rules file's SHA-256) is the manifest's `params`.
+//! Every on/off switch takes `--switch`, `--switch=true` or `--switch=false`, which is how the
+//! pipeline passes booleans from `pipeline.toml`; the `lacunae` rule takes a mode
+//! ([`Lacunae`]: `remove-mark`, `drop-paragraph[:N]` or `keep`). Its resolved form (switches
+//! plus the rules file's SHA-256) is the manifest's `params`.
 
 use clap::ArgAction;
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
+use std::str::FromStr;
+
+/// The longest paragraph, in characters, that `--lacunae=drop-paragraph` drops; a longer one
+/// only loses its marks. Every Song ci fits (the longest ci with a `□` in chinese-poetry has 299
+/// characters, the longest of all 597); a novel's paragraphs often do not.
+pub const DEFAULT_LACUNA_DROP_MAX_CHARS: u32 = 500;
+
+/// What the `lacunae` rule does with `□` (U+25A1 WHITE SQUARE), which editions of old texts
+/// (chinese-poetry among them) put for a lost character. Written as on the command line:
+/// `remove-mark`, `drop-paragraph`, `drop-paragraph:N` or `keep`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lacunae {
+    /// Remove every `□` and keep the rest of the paragraph (the default: right for any
+    /// corpus, and a paragraph of a novel keeps its thousands of characters).
+    #[default]
+    RemoveMark,
+    /// Drop a paragraph that has a `□` when it has at most `max_chars` characters (a poem with
+    /// a lost character); remove only the marks from longer paragraphs.
+    DropParagraph { max_chars: NonZeroU32 },
+    /// Leave `□` in the text.
+    Keep,
+}
+
+impl Lacunae {
+    /// `drop-paragraph` with the documented maximum.
+    pub const fn drop_paragraph() -> Self {
+        Self::DropParagraph {
+            max_chars: NonZeroU32::new(DEFAULT_LACUNA_DROP_MAX_CHARS).expect("nonzero default"),
+        }
+    }
+
+    /// The setting of an artifact made before the rule existed: nothing was done.
+    fn absent() -> Self {
+        Self::Keep
+    }
+}
+
+const LACUNAE_MODES: &str =
+    "remove-mark (the default), drop-paragraph, drop-paragraph:N (N >= 1 characters) or keep";
+
+impl FromStr for Lacunae {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "remove-mark" => Ok(Self::RemoveMark),
+            "drop-paragraph" => Ok(Self::drop_paragraph()),
+            // What `--lacunae=false` meant before the rule had modes.
+            "keep" | "false" => Ok(Self::Keep),
+            "true" => Err(format!(
+                "the lacunae rule takes a mode now: {LACUNAE_MODES}; `drop-paragraph` is what `true` did for poems"
+            )),
+            _ => match s.strip_prefix("drop-paragraph:") {
+                Some(n) => n
+                    .parse::<NonZeroU32>()
+                    .map(|max_chars| Self::DropParagraph { max_chars })
+                    .map_err(|_| {
+                        format!(
+                            "`{n}` is not a paragraph length: write drop-paragraph:N with N a whole number of characters >= 1 (modes: {LACUNAE_MODES})"
+                        )
+                    }),
+                None => Err(format!("unknown lacunae mode `{s}`: use {LACUNAE_MODES}")),
+            },
+        }
+    }
+}
+
+impl fmt::Display for Lacunae {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::RemoveMark => f.write_str("remove-mark"),
+            Self::DropParagraph { max_chars } => write!(f, "drop-paragraph:{max_chars}"),
+            Self::Keep => f.write_str("keep"),
+        }
+    }
+}
+
+/// Stored in the manifest's params as its command-line spelling, so `drop-paragraph` records
+/// the maximum it ran with.
+impl Serialize for Lacunae {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Also reads the params of artifacts made when the rule was a boolean: `true` dropped every
+/// paragraph with a `□`, whatever its length; `false` kept them.
+impl<'de> Deserialize<'de> for Lacunae {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Stored {
+            Boolean(bool),
+            Mode(String),
+        }
+        match Stored::deserialize(deserializer)? {
+            Stored::Boolean(true) => Ok(Self::DropParagraph {
+                max_chars: NonZeroU32::MAX,
+            }),
+            Stored::Boolean(false) => Ok(Self::Keep),
+            Stored::Mode(mode) => mode.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
 
 /// Which built-in rules run. Whitespace normalisation and decoding always run.
 #[derive(clap::Args, Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -27,12 +135,17 @@ pub struct RuleSwitches {
     /// runs of two or more `牋` (mis-decoded indentation) inside lines
     #[arg(long, default_value_t = true, action = ArgAction::Set, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub garbage_lines: bool,
-    /// Drop paragraphs with lacunae: `□`, which editions of old texts (chinese-poetry among them)
-    /// put for a lost character. A model trained on them learns to write runs of `□`
-    #[arg(long, default_value_t = true, action = ArgAction::Set, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    /// What to do with lacuna marks: `□`, which editions of old texts (chinese-poetry among
+    /// them) put for a lost character; a model trained on them learns to write `□`.
+    /// `remove-mark` (the default) removes the marks and keeps the text. `drop-paragraph[:N]`
+    /// drops a paragraph with a mark when it has at most N characters (default 500: a poem,
+    /// such as a Song ci with a lost character) and only removes the marks from longer ones (a
+    /// novel's paragraph runs to thousands of characters). `keep` leaves them (`false` means
+    /// the same). The report counts the marks (or paragraphs) and the characters removed
+    #[arg(long, value_name = "MODE", default_value_t = Lacunae::RemoveMark)]
     // Artifacts made before this rule existed did not apply it.
-    #[serde(default)]
-    pub lacunae: bool,
+    #[serde(default = "Lacunae::absent")]
+    pub lacunae: Lacunae,
     /// Drop chapter headings (`第一回　…`, `第一章　…`, `一　　…`, 楔子, 后记); kept by default
     #[arg(long, default_value_t = false, action = ArgAction::Set, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub drop_chapter_headings: bool,
@@ -50,7 +163,7 @@ impl Default for RuleSwitches {
             mail_headers: true,
             banners: true,
             garbage_lines: true,
-            lacunae: true,
+            lacunae: Lacunae::RemoveMark,
             drop_chapter_headings: false,
             drop_tables_of_contents: false,
         }
@@ -88,7 +201,38 @@ mod tests {
         let mut params = serde_json::to_value(RuleSwitches::default()).unwrap();
         params.as_object_mut().unwrap().remove("lacunae");
         let switches: RuleSwitches = serde_json::from_value(params).unwrap();
-        assert!(!switches.lacunae);
-        assert!(RuleSwitches::default().lacunae);
+        assert_eq!(switches.lacunae, Lacunae::Keep);
+        assert_eq!(RuleSwitches::default().lacunae, Lacunae::RemoveMark);
+    }
+
+    #[test]
+    fn lacunae_settings_read_back_including_the_old_booleans() {
+        let read = |v: serde_json::Value| serde_json::from_value::<Lacunae>(v).unwrap();
+        assert_eq!(
+            read(serde_json::json!(true)),
+            Lacunae::DropParagraph {
+                max_chars: NonZeroU32::MAX
+            }
+        );
+        assert_eq!(read(serde_json::json!(false)), Lacunae::Keep);
+        for mode in [
+            Lacunae::RemoveMark,
+            Lacunae::Keep,
+            Lacunae::drop_paragraph(),
+            Lacunae::DropParagraph {
+                max_chars: NonZeroU32::new(7).unwrap(),
+            },
+        ] {
+            let stored = serde_json::to_value(mode).unwrap();
+            assert_eq!(read(stored.clone()), mode, "{stored}");
+            assert_eq!(stored.as_str().unwrap().parse::<Lacunae>(), Ok(mode));
+        }
+        assert_eq!(
+            serde_json::to_value(Lacunae::drop_paragraph()).unwrap(),
+            "drop-paragraph:500"
+        );
+        for bad in ["", "drop", "drop-paragraph:", "drop-paragraph:0", "true"] {
+            assert!(bad.parse::<Lacunae>().is_err(), "{bad:?}");
+        }
     }
 }

@@ -1,10 +1,15 @@
 //! The input corpus: every file under the input directory, the `.txt` files to clean (sorted by
-//! relative path) and the others to list as skipped, plus the corpus's content id.
+//! relative path) and the others to list as skipped, plus the corpus's content id. Only regular
+//! files are read, directly or through a symbolic link: a FIFO would block the stage forever and
+//! a link to `/dev/zero` would fill the memory, so those, sockets and devices are listed as
+//! skipped with what they are.
 
 use crate::error::CleanError;
 use crate::rules::sha256_hex;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
+use std::fs::FileType;
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
 /// A `.txt` file of the corpus.
@@ -28,7 +33,7 @@ pub struct SkippedFile {
 #[derive(Debug, Clone, Default)]
 pub struct Corpus {
     pub sources: Vec<SourceFile>,
-    /// Files that are not `.txt`, sorted by path.
+    /// Files that are not `.txt` or not regular files, sorted by path.
     pub others: Vec<SkippedFile>,
 }
 
@@ -87,11 +92,39 @@ fn walk(base: &Path, dir: &Path, corpus: &mut Corpus) -> Result<(), CleanError> 
         }
         if kind.is_dir() {
             walk(base, &path, corpus)?;
-        } else if kind.is_symlink() && path.is_dir() {
-            corpus.others.push(SkippedFile {
-                path: rel,
-                reason: "symbolic link to a directory (not followed)".into(),
-            });
+            continue;
+        }
+        let skip = |reason: String| SkippedFile {
+            path: rel.clone(),
+            reason,
+        };
+        let regular = if kind.is_symlink() {
+            match std::fs::metadata(&path) {
+                Ok(target) if target.is_dir() => {
+                    corpus
+                        .others
+                        .push(skip("symbolic link to a directory (not followed)".into()));
+                    continue;
+                }
+                Ok(target) if !target.is_file() => {
+                    corpus.others.push(skip(format!(
+                        "symbolic link to {}: only regular files are read",
+                        special_kind(target.file_type())
+                    )));
+                    continue;
+                }
+                // A link to a regular file is read; a dangling one fails when it is read, naming
+                // it (its target may be on a disk that is not mounted).
+                _ => true,
+            }
+        } else {
+            kind.is_file()
+        };
+        if !regular {
+            corpus.others.push(skip(format!(
+                "{}: only regular files are read",
+                special_kind(kind)
+            )));
         } else if path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("txt"))
@@ -103,13 +136,25 @@ fn walk(base: &Path, dir: &Path, corpus: &mut Corpus) -> Result<(), CleanError> 
                 path,
             });
         } else {
-            corpus.others.push(SkippedFile {
-                path: rel,
-                reason: "not a .txt file".into(),
-            });
+            corpus.others.push(skip("not a .txt file".into()));
         }
     }
     Ok(())
+}
+
+/// What a file that is neither a regular file nor a directory is, with its article.
+fn special_kind(kind: FileType) -> &'static str {
+    if kind.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else {
+        "a special file"
+    }
 }
 
 fn relative(base: &Path, path: &Path) -> String {

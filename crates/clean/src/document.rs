@@ -1,13 +1,16 @@
 //! Cleaning one document: decode, split into lines, normalise whitespace, apply the rules, and
 //! keep one paragraph per non-empty line. Works in memory so other stages can clean arbitrary
-//! text with an artifact's own rules.
+//! text with an artifact's own rules. Every rule's removals are counted twice: as removals (lines
+//! dropped, spans or runs of marks removed) and as characters.
 
 use crate::adverts::{Removed, remove_adverts};
+use crate::config::Lacunae;
 use crate::credits::remove_credits;
 use crate::decode::{NotText, decode};
 use crate::headings::{Line, is_heading, is_toc_marker, toc_lines};
 use crate::line_kinds::{
-    has_lacuna, is_banner, is_garbage_line, is_mail_header, remove_mis_decoded_runs,
+    has_lacuna, is_banner, is_garbage_line, is_mail_header, lacuna_context, remove_lacuna_marks,
+    remove_mis_decoded_runs,
 };
 use crate::rules::{Rules, names};
 use crate::whitespace::normalise_line;
@@ -22,8 +25,14 @@ const MAX_EXAMPLE_CHARS: usize = 80;
 /// What one rule removed from one document.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleRemovals {
+    /// Lines dropped or spans removed (for `lacunae`: paragraphs dropped plus runs of marks
+    /// removed).
     pub count: u64,
-    /// Up to [`MAX_EXAMPLES`] removed texts, in document order.
+    /// Characters removed. Reports written before this field existed read as 0.
+    #[serde(default)]
+    pub chars: u64,
+    /// Up to [`MAX_EXAMPLES`] removed texts, in document order (for a removed lacuna mark, the
+    /// text around it).
     pub examples: Vec<String>,
 }
 
@@ -55,20 +64,31 @@ impl CleanedText {
 /// A cleaned file: how it was decoded, and its clean text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CleanedDocument {
+    /// See [`Decoded::encoding`](crate::Decoded::encoding).
     pub encoding: String,
+    /// Lines per encoding (see [`Decoded::line_encodings`](crate::Decoded::line_encodings)).
+    pub line_encodings: BTreeMap<String, u64>,
     pub bytes_in: u64,
     pub undecodable_bytes: u64,
+    /// Stray control characters removed while decoding.
+    pub control_chars: u64,
+    /// What a person should check, each naming its line(s).
+    pub warnings: Vec<String>,
     pub cleaned: CleanedText,
 }
 
-/// Decodes `bytes` (see [`decode`]) and cleans the text; binary input is refused.
+/// Decodes `bytes` (see [`decode`]) and cleans the text; binary input and text that decodes to
+/// mostly undecodable bytes are refused.
 pub fn clean_document(bytes: &[u8], rules: &Rules) -> Result<CleanedDocument, NotText> {
     let decoded = decode(bytes)?;
     Ok(CleanedDocument {
+        cleaned: clean_text(&decoded.text, rules),
         encoding: decoded.encoding,
+        line_encodings: decoded.line_encodings,
         bytes_in: bytes.len() as u64,
         undecodable_bytes: decoded.undecodable_bytes,
-        cleaned: clean_text(&decoded.text, rules),
+        control_chars: decoded.control_chars,
+        warnings: decoded.warnings,
     })
 }
 
@@ -97,9 +117,9 @@ pub fn clean_text(text: &str, rules: &Rules) -> CleanedText {
     let mut paragraphs = Vec::with_capacity(lines.len());
     for (line, in_toc) in lines.into_iter().zip(toc) {
         if in_toc {
-            tally.add(names::TABLES_OF_CONTENTS, 1, [line.text.as_str()]);
+            tally.drop_line(names::TABLES_OF_CONTENTS, &line.text);
         } else if s.drop_chapter_headings && line.heading {
-            tally.add(names::CHAPTER_HEADINGS, 1, [line.text.as_str()]);
+            tally.drop_line(names::CHAPTER_HEADINGS, &line.text);
         } else {
             paragraphs.push(line.text);
         }
@@ -120,27 +140,46 @@ fn clean_line(raw: &str, rules: &Rules, tally: &mut Tally) -> Option<String> {
         return None;
     }
     if s.mail_headers && is_mail_header(&line) {
-        tally.add(names::MAIL_HEADERS, 1, [line.as_str()]);
+        tally.drop_line(names::MAIL_HEADERS, &line);
         return None;
     }
     if s.banners && is_banner(&line) {
-        tally.add(names::BANNERS, 1, [line.as_str()]);
+        tally.drop_line(names::BANNERS, &line);
         return None;
     }
     if s.garbage_lines && is_garbage_line(&line) {
-        tally.add(names::GARBAGE_LINES, 1, [line.as_str()]);
-        return None;
-    }
-    if s.lacunae && has_lacuna(&line) {
-        tally.add(names::LACUNAE, 1, [line.as_str()]);
+        tally.drop_line(names::GARBAGE_LINES, &line);
         return None;
     }
     let mut touched = false;
+    match s.lacunae {
+        Lacunae::DropParagraph { max_chars }
+            if has_lacuna(&line) && line.chars().count() <= max_chars.get() as usize =>
+        {
+            tally.drop_line(names::LACUNAE, &line);
+            return None;
+        }
+        Lacunae::RemoveMark | Lacunae::DropParagraph { .. } => {
+            if let Some(removed) = remove_lacuna_marks(&line) {
+                let chars = removed.spans.iter().map(|r| r.chars().count() as u64).sum();
+                tally.add(
+                    names::LACUNAE,
+                    removed.count,
+                    chars,
+                    [lacuna_context(&line).as_str()],
+                );
+                line = removed.line;
+                touched = true;
+            }
+        }
+        Lacunae::Keep => {}
+    }
     let mut apply = |name: &str, removed: Option<Removed>, line: &mut String| {
         if let Some(removed) = removed {
             tally.add(
                 name,
                 removed.count,
+                removed.spans.iter().map(|s| s.chars().count() as u64).sum(),
                 removed.spans.iter().map(String::as_str),
             );
             *line = removed.line;
@@ -186,9 +225,21 @@ fn clean_line(raw: &str, rules: &Rules, tally: &mut Tally) -> Option<String> {
 struct Tally(BTreeMap<String, RuleRemovals>);
 
 impl Tally {
-    fn add<'a>(&mut self, rule: &str, count: u64, examples: impl IntoIterator<Item = &'a str>) {
+    /// `rule` dropped the whole `line`.
+    fn drop_line(&mut self, rule: &str, line: &str) {
+        self.add(rule, 1, line.chars().count() as u64, [line]);
+    }
+
+    fn add<'a>(
+        &mut self,
+        rule: &str,
+        count: u64,
+        chars: u64,
+        examples: impl IntoIterator<Item = &'a str>,
+    ) {
         let entry = self.0.entry(rule.to_owned()).or_default();
         entry.count += count;
+        entry.chars += chars;
         for example in examples {
             if entry.examples.len() >= MAX_EXAMPLES {
                 break;

@@ -12,10 +12,9 @@ pub enum CleanError {
     NotADirectory { path: PathBuf },
     #[error("input directory {path} holds no .txt files: put the corpus text files there")]
     NoTextFiles { path: PathBuf },
-    #[error(
-        "input directory {path} holds no usable text: every .txt file was binary or cleaned to nothing (see the rule switches)"
-    )]
-    NoUsableText { path: PathBuf },
+    /// `details` names every .txt file, what became of it, and the flags that would keep its text.
+    #[error("input directory {path} holds no usable text: {details}")]
+    NoUsableText { path: PathBuf, details: String },
     #[error("cannot read {path}: {source}")]
     Read {
         path: PathBuf,

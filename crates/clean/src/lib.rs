@@ -1,8 +1,21 @@
 //! The `clean` stage of jianghu: turns a folder of real-world Chinese `.txt` files (GB18030,
-//! UTF-16, UTF-8, CRLF, full-width indentation, site adverts, typist credits, mail headers,
-//! banners, mis-decoded runs, lacunae marked `□`) into a clean artifact: `docs/<path>.txt` with
-//! one UTF-8 paragraph per line, and `report.json` saying per file what was decoded and what each
-//! rule removed.
+//! Big5, UTF-16, UTF-8, files mixing UTF-8 and GB18030 lines, CRLF, full-width indentation, site
+//! adverts, typist credits, mail headers, banners, mis-decoded runs, stray control bytes, lacunae
+//! marked `□`) into a clean artifact: `docs/<path>.txt` with one UTF-8 paragraph per line, and
+//! `report.json` saying per file how it was decoded (lines per encoding, undecodable bytes,
+//! control characters removed, warnings naming lines) and what each rule removed (count,
+//! characters, examples), and which files were skipped and why.
+//!
+//! Decoding ([`decode`]) takes one encoding for the whole file when one fits and goes line by line
+//! when it does not; windows-1252 and other single-byte encodings are taken only for text that
+//! reads as a European language. Binary files (known signatures, or mostly control bytes) and
+//! text whose non-ASCII bytes are mostly undecodable are skipped; so is everything that is not a
+//! regular file (FIFOs, sockets, devices, also behind symbolic links), which is never opened.
+//!
+//! The `lacunae` rule ([`Lacunae`]) by default removes the `□` marks and keeps the text; a poetry
+//! corpus can ask for `drop-paragraph`, which drops paragraphs of at most
+//! [`DEFAULT_LACUNA_DROP_MAX_CHARS`] characters (a poem with a lost character) and only removes
+//! the marks from longer ones.
 //!
 //! [`run`] is the stage; [`clean_document`] / [`clean_text`] clean one text in memory with a
 //! [`Rules`] set, which [`Rules::from_artifact`] rebuilds from a clean artifact so other stages
@@ -22,7 +35,7 @@ mod rules;
 mod stage;
 mod whitespace;
 
-pub use config::{CleanConfig, CleanParams, RuleSwitches};
+pub use config::{CleanConfig, CleanParams, DEFAULT_LACUNA_DROP_MAX_CHARS, Lacunae, RuleSwitches};
 pub use corpus::SkippedFile;
 pub use decode::{Decoded, NotText, decode};
 pub use document::{

@@ -1,8 +1,8 @@
 //! Whole-line rules that recognise a kind of line from its (normalised) text: e-mail, Usenet and
 //! BBS headers (`mail_headers`), banners of repeated `=`/`-`/`*` (`banners`), lines that are
 //! mostly replacement, private-use or placeholder characters (`garbage_lines`, which also removes
-//! runs of `牋`, the mis-decoded form of non-breaking-space indentation), and paragraphs with a
-//! lacuna mark (`lacunae`).
+//! runs of `牋`, the mis-decoded form of non-breaking-space indentation), and the lacuna mark
+//! `□` (`lacunae`: found, removed, or shown in context).
 
 use crate::adverts::Removed;
 use regex::Regex;
@@ -73,9 +73,49 @@ pub fn is_garbage_line(line: &str) -> bool {
     garbage * 2 > total
 }
 
-/// The line has a lacuna mark, `□` (U+25A1 WHITE SQUARE), standing for a lost character.
+/// The lacuna mark, `□` (U+25A1 WHITE SQUARE), standing for a lost character.
+pub const LACUNA: char = '□';
+
+/// The line has a lacuna mark.
 pub fn has_lacuna(line: &str) -> bool {
-    line.contains('□')
+    line.contains(LACUNA)
+}
+
+static LACUNA_RUN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("□+").expect("valid lacuna regex"));
+
+/// Removes every run of lacuna marks from `line` (each run is one span).
+pub fn remove_lacuna_marks(line: &str) -> Option<Removed> {
+    let spans: Vec<String> = LACUNA_RUN
+        .find_iter(line)
+        .map(|m| m.as_str().to_owned())
+        .collect();
+    (!spans.is_empty()).then(|| Removed {
+        line: LACUNA_RUN.replace_all(line, "").into_owned(),
+        count: spans.len() as u64,
+        spans,
+    })
+}
+
+/// Characters shown on each side of the first mark by [`lacuna_context`].
+const CONTEXT_CHARS: usize = 12;
+
+/// The stretch of `line` around its first lacuna mark, with `…` where it was cut: what a report
+/// shows for a removed mark (the mark alone would say nothing).
+pub fn lacuna_context(line: &str) -> String {
+    let chars: Vec<char> = line.chars().collect();
+    let first = chars.iter().position(|&c| c == LACUNA).unwrap_or(0);
+    let start = first.saturating_sub(CONTEXT_CHARS);
+    let end = (first + 1 + CONTEXT_CHARS).min(chars.len());
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    out.extend(&chars[start..end]);
+    if end < chars.len() {
+        out.push('…');
+    }
+    out
 }
 
 static MIS_DECODED_RUN: LazyLock<Regex> =
@@ -113,6 +153,14 @@ mod tests {
         assert!(is_garbage_line("??? ?"));
         assert!(!is_garbage_line("他写下\u{E000}字"));
         assert!(!is_garbage_line("□□大侠"));
+        let removed = remove_lacuna_marks("□□大侠□来了").unwrap();
+        assert_eq!((removed.line.as_str(), removed.count), ("大侠来了", 2));
+        assert_eq!(removed.spans, ["□□", "□"]);
+        assert_eq!(
+            lacuna_context(&format!("{}□{}", "甲".repeat(20), "乙".repeat(20))),
+            format!("…{}□{}…", "甲".repeat(12), "乙".repeat(12))
+        );
+        assert_eq!(lacuna_context("他□了。"), "他□了。");
         assert_eq!(
             remove_mis_decoded_runs("牋牋他来了牋").map(|r| r.line),
             Some("他来了牋".to_owned())

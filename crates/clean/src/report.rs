@@ -1,5 +1,5 @@
 //! `report.json` (what happened to every file) and the summary that is also the manifest's
-//! `metrics`.
+//! `metrics`. Fields added after the first version read as empty or zero from older reports.
 
 use crate::corpus::SkippedFile;
 use crate::document::RuleRemovals;
@@ -16,13 +16,24 @@ pub struct FileReport {
     pub path: String,
     /// Clean text inside the artifact (`docs/…`).
     pub output: String,
+    /// See [`Decoded::encoding`](crate::Decoded::encoding): one name, or several joined by
+    /// ` + ` for a file decoded line by line.
     pub encoding: String,
+    /// Lines per encoding (more than one entry: the file mixes encodings).
+    #[serde(default)]
+    pub line_encodings: BTreeMap<String, u64>,
     pub bytes_in: u64,
     pub chars_in: u64,
     pub chars_out: u64,
     pub paragraphs: u64,
     pub undecodable_bytes: u64,
-    /// Rules that removed something, with counts and up to three examples.
+    /// Stray control characters (NUL, SUB…) removed.
+    #[serde(default)]
+    pub control_chars: u64,
+    /// What a person should check, each naming its line(s): mixed encodings, undecodable bytes.
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    /// Rules that removed something, with counts, characters and up to three examples.
     pub removals: BTreeMap<String, RuleRemovals>,
 }
 
@@ -31,15 +42,27 @@ pub struct FileReport {
 pub struct CleanSummary {
     /// Files cleaned.
     pub files: u64,
-    /// Files listed as skipped (not `.txt`, or binary).
+    /// Files listed as skipped (not `.txt`, not a regular file, binary, or implausible text).
     pub skipped_files: u64,
     pub bytes_in: u64,
     pub chars_in: u64,
     pub chars_out: u64,
     pub paragraphs: u64,
     pub undecodable_bytes: u64,
+    /// Stray control characters removed.
+    #[serde(default)]
+    pub control_chars: u64,
+    /// Files decoded with more than one encoding (line by line).
+    #[serde(default)]
+    pub mixed_encoding_files: u64,
+    /// Warnings over all files (see [`FileReport::warnings`]).
+    #[serde(default)]
+    pub warnings: u64,
     /// Removal counts of every rule that ran (zero included).
     pub removals: BTreeMap<String, u64>,
+    /// Characters removed by every rule that ran (zero included).
+    #[serde(default)]
+    pub removed_chars: BTreeMap<String, u64>,
 }
 
 /// The whole of `report.json`.
@@ -57,6 +80,7 @@ impl Report {
             files: files.len() as u64,
             skipped_files: skipped.len() as u64,
             removals: rules.iter().map(|r| (r.clone(), 0)).collect(),
+            removed_chars: rules.iter().map(|r| (r.clone(), 0)).collect(),
             ..CleanSummary::default()
         };
         for f in &files {
@@ -65,8 +89,12 @@ impl Report {
             totals.chars_out += f.chars_out;
             totals.paragraphs += f.paragraphs;
             totals.undecodable_bytes += f.undecodable_bytes;
+            totals.control_chars += f.control_chars;
+            totals.mixed_encoding_files += u64::from(f.line_encodings.len() > 1);
+            totals.warnings += f.warnings.len() as u64;
             for (rule, removals) in &f.removals {
                 *totals.removals.entry(rule.clone()).or_default() += removals.count;
+                *totals.removed_chars.entry(rule.clone()).or_default() += removals.chars;
             }
         }
         Self {

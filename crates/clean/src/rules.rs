@@ -2,7 +2,7 @@
 //! lines from a rules file). Built from a [`CleanConfig`] for a run, or from a finished clean
 //! artifact so that other stages clean text exactly as the corpus was cleaned.
 
-use crate::config::{CleanConfig, CleanParams, RuleSwitches};
+use crate::config::{CleanConfig, CleanParams, Lacunae, RuleSwitches};
 use crate::error::CleanError;
 use regex::Regex;
 use sha2::{Digest, Sha256};
@@ -18,6 +18,28 @@ pub mod names {
     pub const LACUNAE: &str = "lacunae";
     pub const CHAPTER_HEADINGS: &str = "chapter_headings";
     pub const TABLES_OF_CONTENTS: &str = "tables_of_contents";
+    /// How to turn the built-in rule `name` off: the flag of `jianghu-clean` and the line of a
+    /// corpus's `pipeline.toml` (under `[clean]`).
+    pub fn turn_off(name: &str) -> Option<(&'static str, &'static str)> {
+        Some(match name {
+            SITE_ADVERTS => ("--site-adverts=false", "site_adverts = false"),
+            GLUED_CREDITS => ("--glued-credits=false", "glued_credits = false"),
+            MAIL_HEADERS => ("--mail-headers=false", "mail_headers = false"),
+            BANNERS => ("--banners=false", "banners = false"),
+            GARBAGE_LINES => ("--garbage-lines=false", "garbage_lines = false"),
+            LACUNAE => ("--lacunae=keep", "lacunae = \"keep\""),
+            CHAPTER_HEADINGS => (
+                "--drop-chapter-headings=false",
+                "drop_chapter_headings = false",
+            ),
+            TABLES_OF_CONTENTS => (
+                "--drop-tables-of-contents=false",
+                "drop_tables_of_contents = false",
+            ),
+            _ => return None,
+        })
+    }
+
     /// Every built-in name; user rules may not reuse them.
     pub const ALL: [&str; 8] = [
         SITE_ADVERTS,
@@ -140,7 +162,7 @@ impl Rules {
             s.mail_headers,
             s.banners,
             s.garbage_lines,
-            s.lacunae,
+            s.lacunae != Lacunae::Keep,
             s.drop_chapter_headings,
             s.drop_tables_of_contents,
         ];

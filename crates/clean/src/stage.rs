@@ -2,12 +2,12 @@
 //! resolved params and the corpus content, skip when complete, otherwise clean every file in
 //! parallel (each read, cleaned, written and dropped) and commit.
 
-use crate::config::CleanConfig;
+use crate::config::{CleanConfig, Lacunae};
 use crate::corpus::{self, SkippedFile, SourceFile};
 use crate::document::clean_document;
 use crate::error::CleanError;
 use crate::report::{CleanSummary, FileReport, REPORT_FILE, Report};
-use crate::rules::{RULES_FILE, Rules};
+use crate::rules::{RULES_FILE, Rules, names};
 use crate::{FORMAT_VERSION, STAGE};
 use artifact::{Artifact, Begin, InputRef, Producer, StageSpec};
 use rayon::prelude::*;
@@ -23,6 +23,8 @@ pub struct CleanOutcome {
     /// True when a complete artifact with the same id already existed and nothing was done.
     pub skipped: bool,
     pub summary: CleanSummary,
+    /// The artifact's `report.json`: every file, the skipped ones with their reasons, warnings.
+    pub report: Report,
 }
 
 /// Cleans the corpus directory `input` into a clean artifact under `output_root`
@@ -57,10 +59,12 @@ pub fn run(
                         ),
                     }
                 })?;
+            let report = read_report(&artifact)?;
             return Ok(CleanOutcome {
                 artifact,
                 skipped: true,
                 summary,
+                report,
             });
         }
         Begin::Staging(staging) => staging,
@@ -84,6 +88,7 @@ pub fn run(
     if report.totals.paragraphs == 0 {
         return Err(CleanError::NoUsableText {
             path: input.to_path_buf(),
+            details: no_usable_text(&report, config),
         });
     }
     write(
@@ -98,8 +103,110 @@ pub fn run(
     Ok(CleanOutcome {
         artifact,
         skipped: false,
-        summary: report.totals,
+        summary: report.totals.clone(),
+        report,
     })
+}
+
+/// Reads the report of a complete artifact.
+fn read_report(artifact: &Artifact) -> Result<Report, CleanError> {
+    let path = artifact.path(REPORT_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|source| CleanError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|e| CleanError::BadArtifact {
+        dir: artifact.dir().to_path_buf(),
+        message: format!(
+            "{REPORT_FILE} is not a clean report: {e}; delete this directory and rerun"
+        ),
+    })
+}
+
+/// Files listed by name in the "no usable text" error before "and N more".
+const MAX_LISTED_FILES: usize = 5;
+
+/// What became of every `.txt` file when none has a paragraph left, and how to keep the text.
+fn no_usable_text(report: &Report, config: &CleanConfig) -> String {
+    let mut parts = Vec::new();
+    let skipped_txt: Vec<_> = report
+        .skipped
+        .iter()
+        .filter(|s| s.path.to_ascii_lowercase().ends_with(".txt"))
+        .collect();
+    for s in &skipped_txt {
+        parts.push(format!("{} was skipped ({})", s.path, s.reason));
+    }
+    let mut rules: Vec<&str> = Vec::new();
+    for f in &report.files {
+        let mut by_rule: Vec<(&str, u64)> = f
+            .removals
+            .iter()
+            .map(|(rule, r)| (rule.as_str(), r.chars))
+            .collect();
+        by_rule.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        if by_rule.is_empty() {
+            parts.push(format!("{} holds only whitespace", f.path));
+            continue;
+        }
+        let listed: Vec<String> = by_rule.iter().map(|(r, c)| format!("{r} {c}")).collect();
+        parts.push(format!(
+            "{}: nothing is left of its {} characters (characters removed per rule: {})",
+            f.path,
+            f.chars_in,
+            listed.join(", ")
+        ));
+        for (rule, _) in by_rule {
+            if !rules.contains(&rule) {
+                rules.push(rule);
+            }
+        }
+    }
+    let more = parts.len().saturating_sub(MAX_LISTED_FILES);
+    parts.truncate(MAX_LISTED_FILES);
+    let mut details = parts.join("; ");
+    if more > 0 {
+        details.push_str(&format!("; and {more} more files"));
+    }
+    let (mut flags, mut lines, mut user) = (Vec::new(), Vec::new(), Vec::new());
+    let dropping = matches!(config.switches.lacunae, Lacunae::DropParagraph { .. });
+    for rule in rules {
+        let off = if rule == names::LACUNAE && dropping {
+            // Keeps the text without the marks.
+            Some(("--lacunae=remove-mark", "lacunae = \"remove-mark\""))
+        } else {
+            names::turn_off(rule)
+        };
+        match off {
+            Some((flag, line)) => {
+                flags.push(flag);
+                lines.push(line);
+            }
+            None => user.push(format!("`{rule}`")),
+        }
+    }
+    let mut fixes = Vec::new();
+    if !flags.is_empty() {
+        fixes.push(format!(
+            "if that text is wanted, rerun with {} (in the corpus's pipeline.toml, under [clean]: {})",
+            flags.join(" "),
+            lines.join(", ")
+        ));
+    }
+    if !user.is_empty() {
+        let file = config
+            .rules
+            .as_ref()
+            .map_or("the rules file".to_owned(), |p| p.display().to_string());
+        fixes.push(format!("remove rule {} from {file}", user.join(", ")));
+    }
+    if !skipped_txt.is_empty() {
+        fixes.push("re-save a skipped file as UTF-8 text, or add text files".to_owned());
+    }
+    if fixes.is_empty() {
+        fixes.push("add text files".to_owned());
+    }
+    format!("{details}. To fix: {}", fixes.join("; "))
 }
 
 enum FileResult {
@@ -136,11 +243,14 @@ fn clean_file(source: &SourceFile, rules: &Rules, dir: &Path) -> Result<FileResu
         path: source.rel.clone(),
         output: source.output.clone(),
         encoding: document.encoding,
+        line_encodings: document.line_encodings,
         bytes_in: document.bytes_in,
         chars_in: cleaned.chars_in,
         chars_out: cleaned.chars_out,
         paragraphs: cleaned.paragraphs.len() as u64,
         undecodable_bytes: document.undecodable_bytes,
+        control_chars: document.control_chars,
+        warnings: document.warnings,
         removals: cleaned.removals,
     }))
 }

@@ -1,7 +1,7 @@
 //! The clean stage end to end on generated fixtures: encodings, whitespace, every rule, report,
 //! manifest, determinism, and bad input leaving no artifact.
 
-use clean::{CleanConfig, CleanError, RuleSwitches, Rules, clean_text};
+use clean::{CleanConfig, CleanError, Lacunae, RuleSwitches, Rules, clean_text};
 use encoding_rs::GB18030;
 use std::path::{Path, PathBuf};
 
@@ -132,7 +132,7 @@ fn corpus_is_cleaned_exactly() {
     );
     assert_eq!(
         read(a.path("docs/long.txt")),
-        format!("{}\n他来了。\n", long_paragraph())
+        format!("{}\n他来了。\n他了。\n", long_paragraph())
     );
     assert_eq!(
         read(a.path("docs/broken.txt")),
@@ -172,7 +172,7 @@ fn corpus_is_cleaned_exactly() {
     assert_eq!(counts("sub/letter.txt"), [("mail_headers".to_owned(), 2)]);
     let long = by_path("long.txt");
     assert_eq!(long.encoding, "UTF-8");
-    assert_eq!((long.chars_out, long.paragraphs), (30_004, 2));
+    assert_eq!((long.chars_out, long.paragraphs), (30_007, 3));
     assert_eq!(long.removals["garbage_lines"].count, 2);
     assert_eq!(long.removals["lacunae"].examples, ["他□了。"]);
     assert_eq!(
@@ -194,14 +194,14 @@ fn corpus_is_cleaned_exactly() {
         skipped,
         [
             ("README.md", "not a .txt file"),
-            ("image.txt", "binary: contains NUL bytes and is not UTF-16")
+            ("image.txt", "binary: a PNG image")
         ]
     );
     let t = &outcome.summary;
     assert_eq!(t, &report.totals);
     assert_eq!(
         (t.files, t.skipped_files, t.paragraphs, t.undecodable_bytes),
-        (4, 2, 8, 1)
+        (4, 2, 9, 1)
     );
     assert_eq!(
         t.chars_out,
@@ -330,8 +330,8 @@ fn every_rule_is_switchable() {
         (
             "lacunae",
             "浦映□花花映浦。\n正文。\n□□□□，多情争",
-            "正文。",
-            |s| s.lacunae = false,
+            "浦映花花映浦。\n正文。\n，多情争",
+            |s| s.lacunae = Lacunae::Keep,
             "浦映□花花映浦。\n正文。\n□□□□，多情争",
         ),
         (

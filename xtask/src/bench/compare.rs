@@ -481,8 +481,8 @@ fn rust_preprocess(
         .arg(corpus)
         .arg("--output")
         .arg(root.path())
-        // The seed keeps every line: segment the same text.
-        .arg("--lacunae=false");
+        // The seed keeps every line, □ included: segment the same text.
+        .arg("--lacunae=keep");
     let (cleaned, _) = measure(&clean)?;
     let mut tokenize = Command::new(&stages["jianghu-tokenize"]);
     tokenize

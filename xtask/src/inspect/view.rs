@@ -93,9 +93,12 @@ fn clean(artifact: &Artifact) -> Result<Value> {
         for (rule, r) in file["removals"].as_object().into_iter().flatten() {
             let entry = removals
                 .entry(rule.clone())
-                .or_insert_with(|| json!({"count": 0, "example": r["examples"][0]}));
+                .or_insert_with(|| json!({"count": 0, "chars": 0, "example": r["examples"][0]}));
             entry["count"] =
                 json!(entry["count"].as_u64().unwrap_or(0) + r["count"].as_u64().unwrap_or(0));
+            // Reports written before characters were counted have no `chars`.
+            entry["chars"] =
+                json!(entry["chars"].as_u64().unwrap_or(0) + r["chars"].as_u64().unwrap_or(0));
         }
     }
     let sample = match files.first().and_then(|f| f["output"].as_str()) {
@@ -113,6 +116,8 @@ fn clean(artifact: &Artifact) -> Result<Value> {
                 "path": f["path"], "encoding": f["encoding"], "chars_in": f["chars_in"],
                 "chars_out": f["chars_out"], "paragraphs": f["paragraphs"],
                 "undecodable_bytes": f["undecodable_bytes"],
+                "line_encodings": f["line_encodings"], "control_chars": f["control_chars"],
+                "warnings": f["warnings"],
             })
         })
         .collect();
@@ -173,14 +178,26 @@ pub(crate) fn print(stage: &str, view: &Value) {
             println!("  files:");
             for f in view["files"].as_array().into_iter().flatten() {
                 println!(
-                    "    {}  {}  {} → {} chars, {} paragraphs, {} undecodable bytes",
+                    "    {}  {}  {} → {} chars, {} paragraphs, {} undecodable bytes, {} control chars",
                     f["path"].as_str().unwrap_or(""),
                     f["encoding"].as_str().unwrap_or(""),
                     f["chars_in"],
                     f["chars_out"],
                     f["paragraphs"],
-                    f["undecodable_bytes"]
+                    f["undecodable_bytes"],
+                    f["control_chars"].as_u64().unwrap_or(0)
                 );
+                // More than one encoding: the file was decoded line by line.
+                if let Some(lines) = f["line_encodings"].as_object().filter(|m| m.len() > 1) {
+                    let counts: Vec<String> = lines
+                        .iter()
+                        .map(|(name, n)| format!("{name} {n}"))
+                        .collect();
+                    println!("      lines per encoding: {}", counts.join(", "));
+                }
+                for w in f["warnings"].as_array().into_iter().flatten() {
+                    println!("      warning: {}", w.as_str().unwrap_or(""));
+                }
             }
             for s in view["skipped"].as_array().into_iter().flatten() {
                 println!(
@@ -192,8 +209,9 @@ pub(crate) fn print(stage: &str, view: &Value) {
             println!("  removals:");
             for (rule, r) in view["removals"].as_object().into_iter().flatten() {
                 println!(
-                    "    {rule}: {}  e.g. {}",
+                    "    {rule}: {} ({} chars)  e.g. {}",
                     r["count"],
+                    r["chars"],
                     clip(r["example"].as_str().unwrap_or(""))
                 );
             }

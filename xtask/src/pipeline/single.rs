@@ -98,7 +98,8 @@ pub(crate) fn run(stage: Stage, args: &StageCommandArgs) -> Result<()> {
             .into_iter()
             .filter(|f| {
                 let key = flag_name(f);
-                !given.contains(&key) && !(stage == Stage::Generate && unused_in_mode(&given, &key))
+                let unused = stage == Stage::Generate && unused_in_mode(&given, &key);
+                !given.contains(&key) && !unused
             })
             .map(Into::into),
     );
