@@ -117,6 +117,10 @@ pub struct TrainConfig {
     /// Clip the global gradient norm to this: a finite positive number.
     #[arg(long, allow_negative_numbers = true)]
     pub clip: Option<f64>,
+    /// Order of the Kneser-Ney n-gram model fitted to the train split as a baseline and mixed
+    /// with the LSTM (1 to 10).
+    #[arg(long, default_value_t = ngram::DEFAULT_ORDER, allow_negative_numbers = true)]
+    pub ngram_order: usize,
     /// Seed of initialisation and dropout: the same seed gives the same loss sequence on CPU.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -206,6 +210,7 @@ impl TrainConfig {
             lr_decay: None,
             warmup: None,
             clip: None,
+            ngram_order: ngram::DEFAULT_ORDER,
             seed: 1,
             eval_every: None,
             patience: None,
@@ -291,6 +296,7 @@ impl TrainConfig {
             lr: self.lr.unwrap_or(d.lr),
             schedule,
             clip: self.clip.unwrap_or(d.clip),
+            ngram_order: self.ngram_order,
             seed: self.seed,
             eval_every: self.eval_every.unwrap_or(d.eval_every),
             patience: self.patience.unwrap_or(3),
@@ -419,6 +425,8 @@ pub struct TrainParams {
     pub lr: f64,
     pub schedule: LrSchedule,
     pub clip: f64,
+    /// Order of the n-gram baseline (see [`crate::baseline`]).
+    pub ngram_order: usize,
     pub seed: u64,
     pub eval_every: u64,
     pub patience: u32,
@@ -485,6 +493,11 @@ impl TrainParams {
                 self.clip
             ));
         }
+        ngram::NgramParams {
+            order: self.ngram_order,
+        }
+        .validate()
+        .map_err(|e| TrainError::Param(format!("--ngram-order: {e}")))?;
         if self.patience < 1 {
             return bad("--patience 0: allow at least one validation without improvement".into());
         }

@@ -20,6 +20,8 @@ pub struct Split {
 pub struct Corpus {
     pub artifact: Artifact,
     pub vocab_size: usize,
+    /// The vocabulary, to decode the preview samples.
+    pub vocab: tokenize::Vocab,
     /// The `--split` the artifact was made with (`90/5/5`), for messages about a split.
     pub split_shares: String,
     pub train: Split,
@@ -81,6 +83,7 @@ pub fn read_corpus(input: &Path) -> Result<Corpus, TrainError> {
         valid: read("valid", s.valid.characters)?,
         test: read("test", s.test.characters)?,
         vocab_size,
+        vocab,
         split_shares: params.split.to_string(),
         artifact,
     })

@@ -17,6 +17,8 @@ pub enum TrainError {
     Tokenize(#[from] tokenize::TokenizeError),
     #[error(transparent)]
     Model(#[from] model::ModelError),
+    #[error("the n-gram baseline: {0}")]
+    Ngram(#[from] ngram::NgramError),
     #[error("{0}")]
     Param(String),
     #[error(

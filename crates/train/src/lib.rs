@@ -8,6 +8,7 @@
 //! [`TrainSummary`]; its params are the resolved [`TrainParams`].
 
 pub mod adam;
+pub mod baseline;
 pub mod checkpoint;
 pub mod chunked_loss;
 pub mod config;
@@ -17,6 +18,7 @@ pub mod error;
 pub mod evaluate;
 pub mod interrupt;
 pub mod metrics;
+pub mod preview;
 pub mod progress;
 pub mod resume;
 pub mod schedule;

@@ -68,6 +68,23 @@ fn run(args: Args) -> anyhow::Result<()> {
         "  test:  loss {:.4}  ppl {:.2}  bpc {:.4}",
         s.test.loss, s.test.perplexity, s.test.bits_per_char
     );
+    let b = &s.baseline;
+    println!(
+        "  {}-gram baseline: valid bpc {:.4} ({:+.3} for the LSTM), test bpc {:.4} ({:+.3})",
+        b.order,
+        b.valid.bits_per_char,
+        s.valid.bits_per_char - b.valid.bits_per_char,
+        b.test.bits_per_char,
+        s.test.bits_per_char - b.test.bits_per_char
+    );
+    println!(
+        "  mixture {:.2} × LSTM + {:.2} × {}-gram: valid bpc {:.4}, test bpc {:.4}",
+        b.mixture.lambda,
+        1.0 - b.mixture.lambda,
+        b.order,
+        b.mixture.valid.bits_per_char,
+        b.mixture.test.bits_per_char
+    );
     Ok(())
 }
 

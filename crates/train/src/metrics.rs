@@ -23,6 +23,10 @@ pub struct Record {
     /// Training throughput since the last record (train records only).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub tokens_per_s: Option<f64>,
+    /// A short sample of the model at this validation (valid records only; see
+    /// [`crate::preview`]).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sample: Option<String>,
 }
 
 /// The records as JSON lines.

@@ -3,6 +3,7 @@
 //! best weights on test and commit.
 
 use crate::adam::Adam;
+use crate::baseline::{BaselineSummary, score_baseline};
 use crate::checkpoint::{self, BEST_FILE, TrainState};
 use crate::config::{TrainConfig, TrainParams, parse_device};
 use crate::curve::write_curve;
@@ -33,6 +34,8 @@ pub struct TrainSummary {
     pub valid: Evaluation,
     /// The test split with the best weights.
     pub test: Evaluation,
+    /// The n-gram baseline and the mixture of both models.
+    pub baseline: BaselineSummary,
     /// Mean training throughput of this process.
     pub train_tokens_per_s: f64,
     pub device: String,
@@ -167,6 +170,7 @@ pub fn run_with_hook(
         streams: &valid_streams,
         tokens: corpus.valid.ids.len() as u64,
         characters: corpus.valid.characters,
+        vocab: &corpus.vocab,
     };
 
     let (mut state, hidden) = match &resume {
@@ -296,6 +300,14 @@ pub fn run_with_hook(
         corpus.test.ids.len() as u64,
         corpus.test.characters,
     );
+    let baseline = score_baseline(
+        params.ngram_order,
+        corpus.vocab_size,
+        &corpus.train,
+        &best_model,
+        (&corpus.valid, &valid_streams),
+        (&corpus.test, &test_streams),
+    )?;
     progress.finish();
     let mut history = state.history.clone();
     history.push(Record {
@@ -308,6 +320,7 @@ pub fn run_with_hook(
         bits_per_char: Some(test_eval.bits_per_char),
         lr: state.lr,
         tokens_per_s: None,
+        sample: None,
     });
     let write = |name: &str, bytes: &[u8]| {
         let path = dir.join(name);
@@ -332,6 +345,7 @@ pub fn run_with_hook(
         stop_reason: reason,
         valid: valid_eval,
         test: test_eval,
+        baseline,
         train_tokens_per_s: (state.tokens_seen - start_tokens) as f64 / train_seconds.max(1e-9),
         device: format!("{device:?}"),
     };

@@ -13,6 +13,7 @@ use crate::data::Streams;
 use crate::error::TrainError;
 use crate::evaluate::{Evaluation, evaluate};
 use crate::metrics::Record;
+use crate::preview::preview;
 use crate::progress::Progress;
 use crate::schedule::{LrSchedule, run_fraction};
 use model::{LstmLm, LstmState};
@@ -54,11 +55,13 @@ pub struct LoopHooks<'a> {
     pub checkpoint_every_s: f64,
 }
 
-/// The valid split and what bits per character need.
+/// The valid split and what bits per character need; the vocabulary decodes the preview
+/// sample of each validation.
 pub struct ValidSet<'a> {
     pub streams: &'a Streams,
     pub tokens: u64,
     pub characters: u64,
+    pub vocab: &'a tokenize::Vocab,
 }
 
 /// The model being trained and its optimizer.
@@ -117,6 +120,7 @@ pub fn validate(
     progress: &Progress,
 ) -> Result<Evaluation, TrainError> {
     let eval = evaluate(learner.model, valid.streams, valid.tokens, valid.characters);
+    let sample = preview(learner.model, valid.vocab, state.params.seed);
     state.history.push(Record {
         split: "valid".into(),
         step: state.step,
@@ -127,6 +131,7 @@ pub fn validate(
         bits_per_char: Some(eval.bits_per_char),
         lr: state.lr,
         tokens_per_s: None,
+        sample: Some(sample.clone()),
     });
     state.last_eval_step = Some(state.step);
     let improved = state.best_valid.is_none_or(|best| eval.loss < best);
@@ -158,6 +163,7 @@ pub fn validate(
             }
         }
     ));
+    progress.println(&format!("       sample: {sample}"));
     Ok(eval)
 }
 
@@ -239,6 +245,7 @@ pub fn train_loop(
                     bits_per_char: None,
                     lr: state.lr,
                     tokens_per_s: Some(rate),
+                    sample: None,
                 });
                 state.train_loss_sum = 0.0;
                 state.train_loss_steps = 0;

@@ -391,3 +391,17 @@ fn output_layer_flags_that_would_do_nothing_are_refused() {
     };
     assert!(tie_full.resolve(100).is_ok());
 }
+
+#[test]
+fn ngram_orders_outside_one_to_ten_are_refused() {
+    for order in [0, 11] {
+        resolve_error(
+            &TrainConfig {
+                ngram_order: order,
+                ..tiny_config()
+            },
+            &["--ngram-order", &format!("{order}"), "1..=10"],
+        );
+    }
+    assert_eq!(parse(&["--ngram-order", "3"]).unwrap().ngram_order, 3);
+}

@@ -68,6 +68,19 @@ fn loss_decreases_on_a_learnable_sequence_and_outputs_are_complete() {
     assert!((s.valid.perplexity - s.valid.loss.exp()).abs() < 1e-9);
     let expected_bpc = s.valid.loss * 96.0 / std::f64::consts::LN_2 / 96.0;
     assert!((s.valid.bits_per_char - expected_bpc).abs() < 1e-9, "{s:?}");
+    // The n-gram baseline: a 5-gram predicts this periodic text almost perfectly, and the
+    // mixture fitted on valid is never worse there than either part.
+    let b = &s.baseline;
+    assert_eq!(b.order, 5);
+    assert!(b.valid.loss < 0.5 && b.test.loss < 0.5, "{b:?}");
+    let mix = &b.mixture;
+    assert!((0.0..=1.0).contains(&mix.lambda), "{mix:?}");
+    assert!(
+        mix.valid.loss <= b.valid.loss.min(s.valid.loss) + 1e-6,
+        "{mix:?} vs n-gram {} and LSTM {}",
+        b.valid.loss,
+        s.valid.loss
+    );
     // The best validation loss is what the best weights give.
     let best = valid.iter().map(|r| r.loss).fold(f64::INFINITY, f64::min);
     assert!(
@@ -285,4 +298,37 @@ fn adaptive_softmax_and_tied_weights_learn_too() {
             "{config:?}: {first} → {last}"
         );
     }
+}
+
+#[test]
+fn a_sample_is_written_at_each_validation() {
+    let _lock = torch_lock();
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tokenize_artifact(tmp.path(), &periodic_corpus(60));
+    let config = TrainConfig {
+        epochs: Some(12),
+        dropout: Some(0.0),
+        ..checkpointing_config()
+    };
+    let outcome = run(&input, tmp.path(), &config).unwrap();
+    let all = records(outcome.artifact.dir());
+    let valid: Vec<&Record> = all.iter().filter(|r| r.split == "valid").collect();
+    assert!(valid.len() > 5);
+    for r in &valid {
+        let sample = r.sample.as_deref().unwrap_or_else(|| panic!("{r:?}"));
+        assert!(
+            sample.chars().count() <= train::preview::PREVIEW_TOKENS,
+            "{sample}"
+        );
+        // <unk> is never drawn and <eos> ends the sample: only the corpus's characters
+        assert!(
+            sample.chars().all(|c| "春花秋月何时了".contains(c)),
+            "{sample}"
+        );
+    }
+    assert!(
+        all.iter()
+            .filter(|r| r.split != "valid")
+            .all(|r| r.sample.is_none())
+    );
 }

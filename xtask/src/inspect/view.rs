@@ -36,6 +36,8 @@ pub(crate) fn key_figures(stage: &str, metrics: &Value) -> String {
         "train" => &[
             "valid.bits_per_char",
             "test.bits_per_char",
+            "baseline.valid.bits_per_char",
+            "baseline.mixture.valid.bits_per_char",
             "steps",
             "train_tokens_per_s",
         ],

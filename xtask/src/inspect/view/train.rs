@@ -41,6 +41,12 @@ pub(crate) fn view(artifact: &Artifact) -> Result<Value> {
         "best_valid": best.map(|r| json!({"step": r["step"], "epoch": r["epoch"], "loss": r["loss"], "bits_per_char": r["bits_per_char"]})),
         "valid": metrics["valid"],
         "test": metrics["test"],
+        "baseline": metrics["baseline"],
+        "last_sample": records
+            .iter()
+            .rev()
+            .find_map(|r| r["sample"].as_str())
+            .map(str::to_owned),
         "train_loss_sparkline": sparkline(&losses("train")),
         "valid_loss_sparkline": sparkline(&losses("valid")),
         "curve": artifact.path("curve.svg").display().to_string(),
@@ -75,6 +81,26 @@ pub(crate) fn print(view: &Value) {
             figure(split, "perplexity"),
             figure(split, "bits_per_char")
         );
+    }
+    let baseline = &view["baseline"];
+    if let Some(order) = baseline["order"].as_u64() {
+        let bpc = |v: &Value| v["bits_per_char"].as_f64().unwrap_or(f64::NAN);
+        let lstm = bpc(&view["valid"]);
+        println!(
+            "  {order}-gram baseline: valid bits/char {:.3} (the LSTM is {:.3} below it)",
+            bpc(&baseline["valid"]),
+            bpc(&baseline["valid"]) - lstm
+        );
+        let mixture = &baseline["mixture"];
+        println!(
+            "  mixture λ = {:.2}: valid bits/char {:.3}, test {:.3}",
+            mixture["lambda"].as_f64().unwrap_or(f64::NAN),
+            bpc(&mixture["valid"]),
+            bpc(&mixture["test"])
+        );
+    }
+    if let Some(sample) = view["last_sample"].as_str() {
+        println!("  last sample: {sample}");
     }
     println!(
         "  train loss {}",
