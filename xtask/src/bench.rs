@@ -20,6 +20,7 @@ mod doc;
 mod machine;
 mod measure;
 mod python;
+mod quality;
 mod report;
 
 use crate::{project_root, run_command, setup};
@@ -36,9 +37,18 @@ pub(crate) struct BenchArgs {
     /// cores, builds excluded; `--quick` for a short run)
     #[arg(long)]
     compare: bool,
-    /// With --compare: the corpus to preprocess, a folder name under data/ or a path to a
-    /// folder of .txt files
-    #[arg(long, default_value = "songci", requires = "compare")]
+    /// Train named configurations side by side on the same corpus for the same wall-clock
+    /// budget each (the cpu preset before and after the budget-aware schedule), and write
+    /// docs/QUALITY.md with their bits per character, throughput, n-gram baselines and samples
+    /// (about 2 × the budget, plus the release build)
+    #[arg(long, conflicts_with = "compare")]
+    quality: bool,
+    /// With --quality: the training budget of each configuration
+    #[arg(long, default_value = "8m", requires = "quality")]
+    budget: String,
+    /// With --compare or --quality: the corpus, a folder name under data/ (or, with
+    /// --compare, a path to a folder of .txt files)
+    #[arg(long, default_value = "songci")]
     corpus: String,
     /// With --compare: repetitions of every comparison [default: 3, 1 with --quick]
     #[arg(long, requires = "compare", value_parser = clap::value_parser!(u32).range(1..))]
@@ -47,7 +57,7 @@ pub(crate) struct BenchArgs {
     #[arg(long, requires = "compare")]
     quick: bool,
     /// Without --compare: run only these packages' benchmarks (default: every package's)
-    #[arg(long = "package", short = 'p', conflicts_with = "compare")]
+    #[arg(long = "package", short = 'p', conflicts_with_all = ["compare", "quality"])]
     packages: Vec<String>,
     /// Internal: run the command after `--` and write its wall time, CPU time and peak RSS
     /// as JSON to FILE
@@ -63,6 +73,9 @@ pub(crate) fn run(args: &BenchArgs) -> Result<()> {
         return measure::run_wrapper(&args.rest, into);
     }
     setup::run()?;
+    if args.quality {
+        return quality::run(&args.corpus, &args.budget);
+    }
     if !args.compare {
         let mut cmd = Command::new("cargo");
         cmd.args(["bench", "--benches"]);
