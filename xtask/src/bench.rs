@@ -38,9 +38,9 @@ pub(crate) struct BenchArgs {
     #[arg(long)]
     compare: bool,
     /// Train named configurations side by side on the same corpus for the same wall-clock
-    /// budget each (the cpu preset before and after the budget-aware schedule), and write
+    /// budget each (the cpu preset as it was, and the budget-aware schedules), and write
     /// docs/QUALITY.md with their bits per character, throughput, n-gram baselines and samples
-    /// (about 2 × the budget, plus the release build)
+    /// (about 4 × the budget, plus the release build)
     #[arg(long, conflicts_with = "compare")]
     quality: bool,
     /// With --quality: the training budget of each configuration

@@ -13,7 +13,7 @@ pub(crate) mod stage;
 use crate::setup;
 use anyhow::{Result, bail};
 use corpus::Corpus;
-use params::{Override, PIPELINE_FILE, PipelineFile};
+use params::{Device, Override, PIPELINE_FILE, PipelineFile};
 use stage::{Stage, StageRun, let_stages_handle_ctrl_c, run_stage, stage_binaries};
 use std::path::PathBuf;
 
@@ -81,7 +81,15 @@ pub(crate) fn run(args: &PipelineArgs) -> Result<()> {
         .iter()
         .map(|o| Override::parse(o, None))
         .collect::<Result<Vec<_>>>()?;
-    let params = file.resolve(args.preset.as_deref(), &overrides)?;
+    let device = Device::detect();
+    if file.has_device_table(device) {
+        eprintln!(
+            "note: {} applies its [on.{}] tables on this machine",
+            file.source,
+            device.name()
+        );
+    }
+    let params = file.resolve(device, args.preset.as_deref(), &overrides)?;
     let stages: Vec<Stage> = Stage::ALL
         .into_iter()
         .filter(|s| (from..=to).contains(s))

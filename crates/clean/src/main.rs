@@ -31,6 +31,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    artifact::exit_on_interrupt("clean").context("cannot install the Ctrl-C handler")?;
     let started = Instant::now();
     let outcome = clean::run(&cli.input, &cli.output, &cli.config).with_context(|| {
         format!(

@@ -29,6 +29,10 @@ pub enum Preset {
     Cpu,
 }
 
+/// The epochs of a run with a `--time-budget` and no `--epochs`: the budget decides (a preset's
+/// few epochs would end a run on a fast machine with half of its budget unused).
+pub const BUDGET_EPOCHS: u32 = 1000;
+
 /// The output layer kind on the command line.
 #[derive(clap::ValueEnum, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -83,7 +87,8 @@ pub struct TrainConfig {
     /// vocabulary). Only with the adaptive output layer.
     #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
     pub cutoffs: Option<Vec<i64>>,
-    /// Epochs over the train split (at least 1).
+    /// Epochs over the train split (at least 1; default: the preset's, or with --time-budget
+    /// up to 1000, so that the budget decides).
     #[arg(long, allow_negative_numbers = true)]
     pub epochs: Option<u32>,
     /// Stop after this many optimizer steps in total (at least 1).
@@ -290,7 +295,11 @@ impl TrainConfig {
             },
             batch_size: self.batch_size.unwrap_or(d.batch_size),
             seq_len: self.seq_len.unwrap_or(d.seq_len),
-            epochs: self.epochs.unwrap_or(d.epochs),
+            epochs: self.epochs.unwrap_or(if self.time_budget.is_some() {
+                BUDGET_EPOCHS
+            } else {
+                d.epochs
+            }),
             max_steps: self.max_steps,
             time_budget_s: self.time_budget,
             lr: self.lr.unwrap_or(d.lr),

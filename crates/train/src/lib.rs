@@ -15,6 +15,7 @@ pub mod config;
 pub mod curve;
 pub mod data;
 pub mod error;
+pub mod estimate;
 pub mod evaluate;
 pub mod interrupt;
 pub mod metrics;

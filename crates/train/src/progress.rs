@@ -94,6 +94,14 @@ impl Progress {
         }
     }
 
+    /// A warning: shown in every view, `--quiet` included (it is not progress).
+    pub fn warn(&self, line: &str) {
+        match &self.view {
+            View::Bar(bar) => bar.println(line),
+            View::Lines { .. } | View::Quiet => eprintln!("{line}"),
+        }
+    }
+
     pub fn finish(&self) {
         if let View::Bar(bar) = &self.view {
             bar.finish_and_clear();

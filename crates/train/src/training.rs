@@ -11,6 +11,7 @@ use crate::chunked_loss::{chunk_rows, loss_and_gradients};
 use crate::config::TrainParams;
 use crate::data::Streams;
 use crate::error::TrainError;
+use crate::estimate::{ESTIMATE_AFTER_S, ESTIMATE_AFTER_STEPS, long_run_warning};
 use crate::evaluate::{Evaluation, evaluate};
 use crate::metrics::Record;
 use crate::preview::preview;
@@ -189,6 +190,8 @@ pub fn train_loop(
     let mut window = (Instant::now(), state.tokens_seen);
     let (started, elapsed_before) = (Instant::now(), state.elapsed_s);
     let mut last_checkpoint = Instant::now();
+    let (first_step_here, mut estimated) = (state.step, false);
+    let on_gpu = learner.vs.device() != tch::Device::Cpu;
     while state.epoch < params.epochs {
         if state.cursor == 0 {
             learner.hidden = learner.model.zero_state(batch_size);
@@ -260,6 +263,19 @@ pub fn train_loop(
                 }
                 state.epoch += 1;
                 state.cursor = 0;
+            }
+            let steps_here = state.step - first_step_here;
+            if !estimated
+                && steps_here >= ESTIMATE_AFTER_STEPS
+                && started.elapsed().as_secs_f64() >= ESTIMATE_AFTER_S
+            {
+                estimated = true;
+                let seconds = started.elapsed().as_secs_f64();
+                let left = total_steps.saturating_sub(state.step);
+                if let Some(warning) = long_run_warning(&params, on_gpu, steps_here, seconds, left)
+                {
+                    progress.warn(&warning);
+                }
             }
             let action = (hooks.after_step)(state.step);
             let stop = if state.bad_evals >= params.patience {

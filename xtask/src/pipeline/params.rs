@@ -9,9 +9,13 @@
 //! time_budget = "8m"
 //! [presets.seed.train]      # cargo xtask pipeline --preset seed
 //! preset = "seed"
+//! [on.cpu.train]            # applies by itself on a machine without a GPU
+//! time_budget = "1h"
 //! ```
 //! A key is one of the stage binary's flags with `_` for `-`; a value is a string, number,
-//! boolean or array (joined with commas). A key becomes `--key=value`, or the bare switch `--key`
+//! boolean or array (joined with commas). The order of precedence, lowest first: the stage tables,
+//! the `[on.cpu]` or `[on.cuda]` tables of the machine's device ([`Device::detect`]), the preset,
+//! the overrides. A key becomes `--key=value`, or the bare switch `--key`
 //! for `true`. The stage binary validates the values and records the resolved parameters in its
 //! manifest.
 
@@ -75,6 +79,42 @@ impl StageParams {
     }
 }
 
+/// The kind of machine a run is on, for the `[on.DEVICE]` tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Device {
+    Cpu,
+    Cuda,
+}
+
+impl Device {
+    /// CUDA when `nvidia-smi` lists a GPU (xtask does not load libtorch; the stages' own
+    /// `--device auto` asks libtorch), the CPU otherwise.
+    pub(crate) fn detect() -> Device {
+        let listed = std::process::Command::new("nvidia-smi")
+            .arg("-L")
+            .output()
+            .is_ok_and(|out| {
+                out.status.success() && String::from_utf8_lossy(&out.stdout).contains("GPU")
+            });
+        if listed { Device::Cuda } else { Device::Cpu }
+    }
+
+    fn from_name(name: &str) -> Option<Device> {
+        match name {
+            "cpu" => Some(Device::Cpu),
+            "cuda" => Some(Device::Cuda),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Device::Cpu => "cpu",
+            Device::Cuda => "cuda",
+        }
+    }
+}
+
 /// A corpus's `pipeline.toml` (or the built-in parameters when it has none).
 #[derive(Debug)]
 pub(crate) struct PipelineFile {
@@ -84,6 +124,8 @@ pub(crate) struct PipelineFile {
     pub(crate) built_in: bool,
     stages: StageParams,
     presets: BTreeMap<String, StageParams>,
+    /// `[on.cpu]`, `[on.cuda]`: what applies on a machine of that kind.
+    on_device: BTreeMap<Device, StageParams>,
 }
 
 impl PipelineFile {
@@ -109,6 +151,7 @@ impl PipelineFile {
             built_in: false,
             stages: StageParams::default(),
             presets: BTreeMap::new(),
+            on_device: BTreeMap::new(),
         };
         for (key, value) in doc {
             if key == "presets" {
@@ -118,6 +161,21 @@ impl PipelineFile {
                 for (name, preset) in presets {
                     let params = stage_tables(&preset, source, &format!("presets.{name}."))?;
                     file.presets.insert(name, params);
+                }
+            } else if key == "on" {
+                let Value::Table(devices) = value else {
+                    bail!(
+                        "{source}: `on` must be a table of [on.cpu.STAGE] or [on.cuda.STAGE] tables"
+                    );
+                };
+                for (name, tables) in devices {
+                    let device = Device::from_name(&name).with_context(|| {
+                        format!(
+                            "{source}: unknown device [on.{name}]; the devices are cpu and cuda"
+                        )
+                    })?;
+                    let params = stage_tables(&tables, source, &format!("on.{name}."))?;
+                    file.on_device.insert(device, params);
                 }
             } else if key == "description" {
                 // Free text for people reading the file.
@@ -130,13 +188,23 @@ impl PipelineFile {
         Ok(file)
     }
 
-    /// The parameters after applying `preset` (a name under `[presets]`) and the overrides.
+    /// Whether the file has an `[on.DEVICE]` table for `device`.
+    pub(crate) fn has_device_table(&self, device: Device) -> bool {
+        self.on_device.contains_key(&device)
+    }
+
+    /// The parameters on `device` after applying `preset` (a name under `[presets]`) and the
+    /// overrides.
     pub(crate) fn resolve(
         &self,
+        device: Device,
         preset: Option<&str>,
         overrides: &[Override],
     ) -> Result<StageParams> {
         let mut params = self.stages.clone();
+        if let Some(on_device) = self.on_device.get(&device) {
+            params.merge(on_device);
+        }
         if let Some(name) = preset {
             let Some(preset) = self.presets.get(name) else {
                 let known: Vec<&str> = self.presets.keys().map(String::as_str).collect();
@@ -265,7 +333,7 @@ tie_weights = true
     #[test]
     fn file_preset_and_overrides_merge_in_that_order() {
         let file = PipelineFile::parse(SONGCI, "songci/pipeline.toml").unwrap();
-        let plain = file.resolve(None, &[]).unwrap();
+        let plain = file.resolve(Device::Cpu, None, &[]).unwrap();
         assert_eq!(
             plain.flags(Stage::Train),
             ["--cutoffs=500,2000", "--preset=cpu", "--time-budget=8m"]
@@ -273,6 +341,7 @@ tie_weights = true
         assert_eq!(plain.flags(Stage::Clean), Vec::<String>::new());
         let seed = file
             .resolve(
+                Device::Cpu,
                 Some("seed"),
                 &[over("train.lr=0.003"), over("train.preset=cpu")],
             )
@@ -291,9 +360,48 @@ tie_weights = true
     }
 
     #[test]
+    fn the_table_of_the_machines_device_applies_below_presets_and_overrides() {
+        let text = r#"
+[train]
+preset = "seed"
+[on.cpu.train]
+preset = "cpu"
+time_budget = "1h"
+[presets.long.train]
+time_budget = "3h"
+"#;
+        let file = PipelineFile::parse(text, "jinyong/pipeline.toml").unwrap();
+        assert!(file.has_device_table(Device::Cpu) && !file.has_device_table(Device::Cuda));
+        let gpu = file.resolve(Device::Cuda, None, &[]).unwrap();
+        assert_eq!(gpu.flags(Stage::Train), ["--preset=seed"]);
+        let cpu = file.resolve(Device::Cpu, None, &[]).unwrap();
+        assert_eq!(
+            cpu.flags(Stage::Train),
+            ["--preset=cpu", "--time-budget=1h"]
+        );
+        let long = file
+            .resolve(Device::Cpu, Some("long"), &[over("train.preset=seed")])
+            .unwrap();
+        assert_eq!(
+            long.flags(Stage::Train),
+            ["--preset=seed", "--time-budget=3h"]
+        );
+        let err = PipelineFile::parse("[on.tpu.train]\nlr = 1\n", "x/pipeline.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("[on.tpu]") && err.contains("cpu and cuda"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn unknown_preset_lists_the_known_ones() {
         let file = PipelineFile::parse(SONGCI, "songci/pipeline.toml").unwrap();
-        let err = file.resolve(Some("gpu"), &[]).unwrap_err().to_string();
+        let err = file
+            .resolve(Device::Cpu, Some("gpu"), &[])
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("no preset `gpu` in songci/pipeline.toml"),
             "{err}"
@@ -344,7 +452,7 @@ tie_weights = true
     #[test]
     fn built_in_parameters_parse() {
         let file = PipelineFile::parse(BUILT_IN, "the built-in parameters").unwrap();
-        let params = file.resolve(None, &[]).unwrap();
+        let params = file.resolve(Device::Cpu, None, &[]).unwrap();
         assert_eq!(params.flags(Stage::Tokenize), ["--level=word"]);
     }
 }

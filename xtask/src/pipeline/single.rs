@@ -9,7 +9,7 @@
 //! without a log or a summary.
 
 use super::corpus::Corpus;
-use super::params::{Override, PipelineFile};
+use super::params::{Device, Override, PipelineFile};
 use super::print_summary;
 use super::stage::{Stage, let_stages_handle_ctrl_c, run_stage, stage_binaries};
 use crate::setup;
@@ -83,7 +83,8 @@ pub(crate) fn run(stage: Stage, args: &StageCommandArgs) -> Result<()> {
             stage.name()
         );
     }
-    let params = PipelineFile::load(&corpus.data_dir)?.resolve(None, &overrides)?;
+    let params =
+        PipelineFile::load(&corpus.data_dir)?.resolve(Device::detect(), None, &overrides)?;
     let given = flag_names(&own.stage_flags);
     let mut stage_args: Vec<OsString> = Vec::new();
     if !given
