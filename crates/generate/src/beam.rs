@@ -3,8 +3,9 @@
 
 use crate::error::GenerateError;
 use crate::generate::{Generated, Limits, prime, repeat_state, step, to_host};
+use crate::mixture::Predictor;
 use crate::sampler::{SamplingParams, adjusted_scores};
-use model::{LstmLm, LstmState};
+use model::LstmState;
 use tch::Tensor;
 use tokenize::EOS_ID;
 
@@ -28,8 +29,8 @@ impl Hypothesis {
 /// not apply. `width` has no cap here (an exhaustive search of `len` tokens needs `V^len`); the
 /// `--beam` flag is capped by [`crate::config::MAX_BEAM`] and the vocabulary size
 /// ([`crate::GenerateConfig::check_model`]).
-pub fn beam_search(
-    model: &LstmLm,
+pub fn beam_search<'a>(
+    predictor: impl Into<Predictor<'a>>,
     prompt: &[u32],
     width: usize,
     results: usize,
@@ -41,6 +42,7 @@ pub fn beam_search(
             "--beam 0: the beam needs at least one hypothesis".into(),
         ));
     }
+    let Predictor { lm: model, mixture } = predictor.into();
     let vocab_size = model.config().vocab_size as usize;
     let (state, log_probs) = prime(model, prompt);
     let mut state: LstmState = repeat_state(&state, 1);
@@ -54,13 +56,21 @@ pub fn beam_search(
     let mut finished: Vec<Hypothesis> = vec![];
     let mut host = Vec::new();
     while !live.is_empty() && finished.len() < width && limits.max_tokens > 0 {
-        to_host(&log_probs, &mut host, params.allow_unk)?;
+        let histories: Vec<Vec<u32>> = live
+            .iter()
+            .map(|hyp| [prompt, &hyp.tokens].concat())
+            .collect();
+        to_host(
+            &log_probs,
+            &mut host,
+            params.allow_unk,
+            mixture.map(|m| (m, histories.as_slice())),
+        )?;
         let mut candidates: Vec<(f64, usize, u32)> = Vec::new();
-        for (b, hyp) in live.iter().enumerate() {
+        for (b, history) in histories.iter().enumerate() {
+            let hyp = &live[b];
             let row = &host[b * vocab_size..(b + 1) * vocab_size];
-            let mut history = prompt.to_vec();
-            history.extend(&hyp.tokens);
-            let scores = adjusted_scores(params, row, &history);
+            let scores = adjusted_scores(params, row, history);
             for (v, &s) in scores.iter().enumerate() {
                 if s.is_finite() {
                     candidates.push((hyp.score + s as f64, b, v as u32));

@@ -165,6 +165,13 @@ pub struct GenerateConfig {
     #[arg(long)]
     pub unique: bool,
 
+    /// Sample from the LSTM alone. By default, when train found the mixture of the LSTM with
+    /// its n-gram baseline better on the valid split (the λ it fitted is in the train
+    /// artifact), samples are drawn from that mixture.
+    #[arg(long)]
+    #[serde(default)]
+    pub no_mixture: bool,
+
     /// Device: `auto` (CUDA when available), `cpu`, `cuda` or `cuda:N`.
     #[arg(long, default_value = "auto")]
     pub device: String,
@@ -190,6 +197,7 @@ impl Default for GenerateConfig {
             no_names: false,
             novel: false,
             unique: false,
+            no_mixture: false,
             device: "auto".into(),
         }
     }
@@ -412,6 +420,7 @@ impl GenerateConfig {
             ("--no-names", self.no_names),
             ("--novel", self.novel),
             ("--unique", self.unique),
+            ("--no-mixture", self.no_mixture),
         ]
         .into_iter()
         .filter_map(|(flag, given)| given.then_some(flag))

@@ -6,10 +6,10 @@ use crate::beam::beam_search;
 use crate::config::GenerateConfig;
 use crate::error::GenerateError;
 use crate::generate::{Generated, generate_batch_streaming};
+use crate::mixture::Predictor;
 use crate::mode::Mode;
 use crate::prompt::EncodedPrompt;
 use crate::sampler::Sampler;
-use model::LstmLm;
 use std::ops::Range;
 use tokenize::Vocab;
 
@@ -17,7 +17,7 @@ use tokenize::Vocab;
 /// words outside the vocabulary); `on_token(sample, id)` sees every sampled token (not called
 /// for beam search).
 pub fn continuations(
-    lm: &LstmLm,
+    lm: Predictor,
     vocab: &Vocab,
     encoded: &EncodedPrompt,
     config: &GenerateConfig,
@@ -55,7 +55,7 @@ pub fn continuations(
 /// Samples `indices` (one batch; sample `i` draws with [`GenerateConfig::sample_seed`]`(i)`, so
 /// a sample is the same whichever batch it is part of); `on_token` sees positions in the batch.
 pub fn sample_range(
-    lm: &LstmLm,
+    lm: Predictor,
     vocab: &Vocab,
     prompt: &[u32],
     config: &GenerateConfig,

@@ -3,6 +3,7 @@
 //! its length limit, its paragraph count or the stop string.
 
 use crate::error::GenerateError;
+use crate::mixture::{Mixture, Predictor};
 use crate::sampler::Sampler;
 use model::{LstmLm, LstmState, PACKED_MIN_BATCH};
 use tch::{Device, Kind, Tensor};
@@ -79,13 +80,15 @@ pub fn step(model: &LstmLm, state: &LstmState, tokens: &[u32]) -> (LstmState, Te
 }
 
 /// Copies `[B, V]` log-probabilities to the host into `host` (row-major), reusing its
-/// allocation: a fresh multi-megabyte buffer per step would be paged in anew every time. Unless
-/// `allow_unk`, `<unk>` gets -inf in every row, so that neither a sampler nor the beam picks it:
-/// it would appear in the text as the literal `<unk>`.
+/// allocation: a fresh multi-megabyte buffer per step would be paged in anew every time. With a
+/// `mixture`, row `b` becomes the mixture's for the ids `contexts[b]` (prompt and sample so far).
+/// Unless `allow_unk`, `<unk>` then gets -inf in every row, so that neither a sampler nor the
+/// beam picks it: it would appear in the text as the literal `<unk>`.
 pub fn to_host(
     log_probs: &Tensor,
     host: &mut Vec<f32>,
     allow_unk: bool,
+    mixture: Option<(&Mixture, &[Vec<u32>])>,
 ) -> Result<(), GenerateError> {
     let flat = log_probs
         .to_kind(Kind::Float)
@@ -94,8 +97,14 @@ pub fn to_host(
     let numel = flat.numel();
     host.resize(numel, 0.0);
     flat.f_copy_data(host, numel)?;
+    let vocab_size = *log_probs.size().last().expect("rows of log-probabilities") as usize;
+    if let Some((mixture, contexts)) = mixture {
+        let mut buffer = Vec::new();
+        for (row, ids) in host.chunks_exact_mut(vocab_size).zip(contexts) {
+            mixture.mix_row(row, ids, &mut buffer);
+        }
+    }
     if !allow_unk {
-        let vocab_size = *log_probs.size().last().expect("rows of log-probabilities") as usize;
         for row in host.chunks_exact_mut(vocab_size) {
             row[UNK_ID as usize] = f32::NEG_INFINITY;
         }
@@ -111,9 +120,10 @@ pub fn repeat_state(state: &LstmState, n: i64) -> LstmState {
     }
 }
 
-/// Generates one sample per sampler, all in one batch, continuing `prompt`.
-pub fn generate_batch(
-    model: &LstmLm,
+/// Generates one sample per sampler, all in one batch, continuing `prompt`, from the LSTM (a
+/// `&LstmLm`) or its mixture with an n-gram model (a [`Predictor`]).
+pub fn generate_batch<'a>(
+    model: impl Into<Predictor<'a>>,
     vocab: &Vocab,
     prompt: &[u32],
     samplers: &mut [Sampler],
@@ -123,14 +133,15 @@ pub fn generate_batch(
 }
 
 /// [`generate_batch`], calling `on_token(sample, token)` for every token as it is produced.
-pub fn generate_batch_streaming(
-    model: &LstmLm,
+pub fn generate_batch_streaming<'a>(
+    predictor: impl Into<Predictor<'a>>,
     vocab: &Vocab,
     prompt: &[u32],
     samplers: &mut [Sampler],
     limits: &Limits,
     on_token: &mut dyn FnMut(usize, u32),
 ) -> Result<Vec<Generated>, GenerateError> {
+    let Predictor { lm: model, mixture } = predictor.into();
     let n = samplers.len();
     let vocab_size = model.config().vocab_size as usize;
     let mut out: Vec<Generated> = (0..n)
@@ -152,7 +163,12 @@ pub fn generate_batch_streaming(
     let mut host = Vec::new();
     let allow_unk = samplers[0].params().allow_unk;
     loop {
-        to_host(&log_probs, &mut host, allow_unk)?;
+        to_host(
+            &log_probs,
+            &mut host,
+            allow_unk,
+            mixture.map(|m| (m, history.as_slice())),
+        )?;
         let mut next = vec![EOS_ID; n];
         for i in 0..n {
             if done[i] {

@@ -39,7 +39,7 @@ pub fn continue_prompt(
     let encoded = encode_prompt(&trained.tokenizer, prompt);
     let vocab = trained.tokenizer.vocab();
     let generated = continuations(
-        &trained.model,
+        trained.predictor(config.no_mixture),
         vocab,
         &encoded,
         config,

@@ -135,6 +135,12 @@ fn run() -> anyhow::Result<()> {
         "distinct-1 {:.3}  distinct-2 {:.3}  repeated 4-grams {:.3}  copy rate {:.3}  mean nll {:.3}",
         s.distinct_1, s.distinct_2, s.repeated_4gram_rate, s.copy_rate, s.mean_nll
     );
+    if let Some(lambda) = s.mixture_lambda {
+        eprintln!(
+            "drawn from the mixture {lambda:.2} × LSTM + {:.2} × n-gram, which train found better on valid (--no-mixture: the LSTM alone)",
+            1.0 - lambda
+        );
+    }
     if names {
         eprintln!(
             "names: {} kept of {} requested; dropped {} empty, {} in the training data, {} duplicates{}",

@@ -7,9 +7,9 @@ use crate::config::GenerateConfig;
 use crate::continuation::{continuations, sample_range};
 use crate::error::GenerateError;
 use crate::generate::Generated;
+use crate::mixture::Predictor;
 use crate::mode::Mode;
 use crate::prompt::EncodedPrompt;
-use model::LstmLm;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use tokenize::Tokenizer;
@@ -136,7 +136,7 @@ impl NameRun {
 /// against `known`, or `TOP_UP_FACTOR × num_samples` were generated (beam search: one beam,
 /// no top-up). Sample `i` always draws with the seed of index `i`, so the run is reproducible.
 pub fn generate_names(
-    lm: &LstmLm,
+    lm: Predictor,
     tokenizer: &Tokenizer,
     prompt: &str,
     encoded: &EncodedPrompt,

@@ -2,6 +2,7 @@
 //! the manifest's lineage the tokenize artifact (tokenizer and training text).
 
 use crate::error::GenerateError;
+use crate::mixture::{Mixture, Predictor};
 use artifact::{Artifact, MANIFEST_FILE};
 use model::{LstmLm, ModelConfig};
 use std::path::{Path, PathBuf};
@@ -22,6 +23,19 @@ pub struct TrainedModel {
     pub config: ModelConfig,
     pub vs: nn::VarStore,
     pub model: LstmLm,
+    /// The LSTM's mixture with the train artifact's n-gram model, when train found it better
+    /// on valid (see [`crate::mixture`]).
+    pub mixture: Option<Mixture>,
+}
+
+impl TrainedModel {
+    /// What to decode from: the mixture unless `no_mixture` (or there is none), else the LSTM.
+    pub fn predictor(&self, no_mixture: bool) -> Predictor<'_> {
+        Predictor {
+            lm: &self.model,
+            mixture: self.mixture.as_ref().filter(|_| !no_mixture),
+        }
+    }
 }
 
 /// Opens the train artifact `path` names: a train artifact directory, or an artifact root
@@ -138,6 +152,7 @@ pub fn load_trained(path: &Path, device: Device) -> Result<TrainedModel, Generat
     let (train, tokenize, tokenizer, config) = open_parts(path)?;
     let (vs, model) = model::load(&train.path(MODEL_FILE), &config, device)?;
     model.use_decoding_layout();
+    let mixture = Mixture::load(&train)?;
     Ok(TrainedModel {
         train,
         tokenize,
@@ -145,6 +160,7 @@ pub fn load_trained(path: &Path, device: Device) -> Result<TrainedModel, Generat
         config,
         vs,
         model,
+        mixture,
     })
 }
 

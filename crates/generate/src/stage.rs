@@ -8,6 +8,7 @@ use crate::continuation::continuations;
 use crate::error::GenerateError;
 use crate::generate::Generated;
 use crate::metrics::{WindowIndex, distinct_n, repeated_ngram_rate};
+use crate::mixture::{Mixture, Predictor};
 use crate::mode::{Mode, ModeChoice, TrainingShape};
 use crate::names::{generate_names, training_names};
 use crate::prompt::encode_prompt;
@@ -53,6 +54,10 @@ pub struct GenerateSummary {
     pub cap_reached: bool,
     /// Prompt words outside the vocabulary.
     pub prompt_unknown_words: Vec<String>,
+    /// The LSTM's weight λ when the samples were drawn from its mixture with the n-gram model
+    /// (see [`crate::mixture`]); absent when drawn from the LSTM alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mixture_lambda: Option<f64>,
 }
 
 /// One line of `samples.jsonl`.
@@ -171,6 +176,15 @@ pub fn run_streaming(
     };
 
     let (_vs, lm) = model::load(&train.path(MODEL_FILE), &model_config, device)?;
+    let mixture = if config.no_mixture {
+        None
+    } else {
+        Mixture::load(&train)?
+    };
+    let predictor = Predictor {
+        lm: &lm,
+        mixture: mixture.as_ref(),
+    };
     let prompt = encode_prompt(&tokenizer, &config.prompt);
     let training = training_text(&tokenize_artifact, &tokenizer)?;
     let mut summary = GenerateSummary {
@@ -191,6 +205,7 @@ pub fn run_streaming(
         dropped_duplicate: 0,
         cap_reached: false,
         prompt_unknown_words: prompt.unknown.clone(),
+        mixture_lambda: mixture.as_ref().map(Mixture::lambda),
     };
     // The texts written (prompt + continuation, or the name) and which samples they are.
     let (generated, texts, kept): (Vec<Generated>, Vec<String>, Vec<usize>) = match choice.mode {
@@ -206,7 +221,8 @@ pub fn run_streaming(
                     },
                 )
             };
-            let generated = continuations(&lm, vocab, &prompt, config, Mode::Text, &mut on_token)?;
+            let generated =
+                continuations(predictor, vocab, &prompt, config, Mode::Text, &mut on_token)?;
             let texts = generated
                 .iter()
                 .map(|g| format!("{}{}", config.prompt, tokenizer.decode(&g.tokens)))
@@ -216,7 +232,14 @@ pub fn run_streaming(
         }
         Mode::Names => {
             let known = training_names(&training);
-            let run = generate_names(&lm, &tokenizer, &config.prompt, &prompt, config, &known)?;
+            let run = generate_names(
+                predictor,
+                &tokenizer,
+                &config.prompt,
+                &prompt,
+                config,
+                &known,
+            )?;
             summary.dropped_empty = run.counts.dropped_empty;
             summary.dropped_known = run.counts.dropped_known;
             summary.dropped_duplicate = run.counts.dropped_duplicate;

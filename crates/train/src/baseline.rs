@@ -34,7 +34,8 @@ pub struct MixtureSummary {
 }
 
 /// Fits the n-gram model on `train` and scores it, and its mixture with the best LSTM `model`,
-/// on `valid` and `test` (laid out as the LSTM evaluates them).
+/// on `valid` and `test` (laid out as the LSTM evaluates them). Returns the figures and the
+/// model, which the train artifact keeps ([`crate::NGRAM_FILE`]) for generation to mix with.
 pub fn score_baseline(
     order: usize,
     vocab_size: usize,
@@ -42,7 +43,7 @@ pub fn score_baseline(
     model: &LstmLm,
     valid: (&Split, &Streams),
     test: (&Split, &Streams),
-) -> Result<BaselineSummary, ngram::NgramError> {
+) -> Result<(BaselineSummary, NgramModel), ngram::NgramError> {
     let ngram = NgramModel::fit(&train.ids, vocab_size, order)?;
     // Both models are scored on the tokens the LSTM's evaluation scores (all but a few at the
     // ends of its rows), so the three figures of a split are over the same text.
@@ -61,7 +62,7 @@ pub fn score_baseline(
     let (valid_alone, valid_pairs) = scored(valid);
     let (test_alone, test_pairs) = scored(test);
     let lambda = fit_lambda(&valid_pairs);
-    Ok(BaselineSummary {
+    let summary = BaselineSummary {
         order,
         valid: valid_alone,
         test: test_alone,
@@ -70,7 +71,8 @@ pub fn score_baseline(
             valid: evaluation(-mixed_mean(&valid_pairs, lambda), valid.0),
             test: evaluation(-mixed_mean(&test_pairs, lambda), test.0),
         },
-    })
+    };
+    Ok((summary, ngram))
 }
 
 fn evaluation(loss: f64, split: &Split) -> Evaluation {

@@ -15,7 +15,7 @@ use crate::metrics::{Record, to_jsonl};
 use crate::progress::Progress;
 use crate::resume::ResumeSlot;
 use crate::training::{Learner, LoopHooks, StepAction, StopReason, ValidSet, train_loop, validate};
-use crate::{CONFIG_FILE, CURVE_FILE, FORMAT_VERSION, METRICS_FILE, STAGE};
+use crate::{CONFIG_FILE, CURVE_FILE, FORMAT_VERSION, METRICS_FILE, NGRAM_FILE, STAGE};
 use artifact::{Artifact, Begin, InputRef, Producer, StageSpec};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -300,7 +300,7 @@ pub fn run_with_hook(
         corpus.test.ids.len() as u64,
         corpus.test.characters,
     );
-    let baseline = score_baseline(
+    let (baseline, ngram) = score_baseline(
         params.ngram_order,
         corpus.vocab_size,
         &corpus.train,
@@ -330,6 +330,7 @@ pub fn run_with_hook(
     config_json.push('\n');
     write(CONFIG_FILE, config_json.as_bytes())?;
     write(METRICS_FILE, to_jsonl(&history).as_bytes())?;
+    ngram.save(dir.join(NGRAM_FILE))?;
     if let Err(e) = write_curve(&dir.join(CURVE_FILE), &history) {
         eprintln!("warning: could not draw {CURVE_FILE}: {e}");
         write(

@@ -105,6 +105,7 @@ fn loss_decreases_on_a_learnable_sequence_and_outputs_are_complete() {
             "last.safetensors",
             "metrics.jsonl",
             "model.safetensors",
+            "ngram.bin",
             "optim.safetensors",
             "state.bin"
         ]

@@ -41,7 +41,7 @@ pub(crate) fn key_figures(stage: &str, metrics: &Value) -> String {
             "steps",
             "train_tokens_per_s",
         ],
-        "generate" => &["samples", "distinct_2", "copy_rate"],
+        "generate" => &["samples", "distinct_2", "copy_rate", "mixture_lambda"],
         _ => &[],
     };
     keys.iter()
