@@ -165,9 +165,9 @@ pub struct GenerateConfig {
     #[arg(long)]
     pub unique: bool,
 
-    /// Sample from the LSTM alone. By default, when train found the mixture of the LSTM with
-    /// its n-gram baseline better on the valid split (the λ it fitted is in the train
-    /// artifact), samples are drawn from that mixture.
+    /// Sample (or with --score, score) with the LSTM alone. By default, when train found the
+    /// mixture of the LSTM with its n-gram baseline better on the valid split (the λ it fitted
+    /// is in the train artifact), samples are drawn from that mixture and texts scored by it.
     #[arg(long)]
     #[serde(default)]
     pub no_mixture: bool,
@@ -420,7 +420,6 @@ impl GenerateConfig {
             ("--no-names", self.no_names),
             ("--novel", self.novel),
             ("--unique", self.unique),
-            ("--no-mixture", self.no_mixture),
         ]
         .into_iter()
         .filter_map(|(flag, given)| given.then_some(flag))

@@ -64,7 +64,7 @@ fn run() -> anyhow::Result<()> {
         let trained = generate::load_trained(&args.model, device)
             .with_context(|| format!("loading {}", args.model.display()))?;
         if let Some(path) = &args.score {
-            let r = generate::score_path(&trained, path)
+            let r = generate::score_path(&trained, path, args.config.no_mixture)
                 .with_context(|| format!("scoring {}", path.display()))?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
@@ -80,6 +80,12 @@ fn run() -> anyhow::Result<()> {
                     r.bits_per_char,
                     r.unk_rate
                 );
+                if let Some(lambda) = r.mixture_lambda {
+                    println!(
+                        "scored by the mixture {lambda:.2} × LSTM + {:.2} × n-gram (--no-mixture: the LSTM alone)",
+                        1.0 - lambda
+                    );
+                }
             }
             return Ok(());
         }

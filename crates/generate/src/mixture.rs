@@ -6,7 +6,7 @@
 //! per character), generation draws from it unless `--no-mixture` is given. Each row of
 //! log-probabilities is mixed before any sampling rule applies, so temperature, top-k, top-p,
 //! the penalties and beam search all work on the mixture, and the log-probabilities recorded for
-//! the samples are the mixture's.
+//! the samples are the mixture's. `--score` scores a text under the mixture the same way.
 
 use crate::error::GenerateError;
 use artifact::Artifact;
@@ -85,6 +85,22 @@ impl Mixture {
     /// The n-gram model's order.
     pub fn order(&self) -> usize {
         self.ngram.order()
+    }
+
+    /// The mixture's log-probability of each of `ids` (a text after its opening `<eos>`), given
+    /// the LSTM's log-probability of each (`lstm`, as [`crate::score::lstm_log_probs`] gives).
+    pub fn mixed_log_probs(&self, ids: &[u32], lstm: &[f64]) -> Vec<f64> {
+        let stream: Vec<u32> = std::iter::once(EOS_ID).chain(ids.iter().copied()).collect();
+        let ngram = self.ngram.token_log_probs(&stream);
+        let (l, g) = (self.lambda.ln(), (1.0 - self.lambda).ln());
+        lstm.iter()
+            .zip(&ngram[1..])
+            .map(|(&a, &b)| {
+                let (a, b) = (l + a, g + b);
+                let top = a.max(b);
+                top + ((a - top).exp() + (b - top).exp()).ln()
+            })
+            .collect()
     }
 
     /// Replaces the LSTM's next-token log-probabilities `row` by the mixture's, for the ids

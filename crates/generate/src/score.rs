@@ -4,6 +4,7 @@
 //! folder of `.txt` files; anything else (`/dev/null`, a pipe) is refused.
 
 use crate::error::GenerateError;
+use crate::mixture::Predictor;
 use crate::source::TrainedModel;
 use artifact::Artifact;
 use model::LstmLm;
@@ -31,15 +32,30 @@ pub struct ScoreReport {
     pub bits_per_char: f64,
     /// Fraction of tokens that are `<unk>`.
     pub unk_rate: f64,
+    /// The LSTM's weight λ when the text was scored under its mixture with the n-gram model;
+    /// absent for the LSTM alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mixture_lambda: Option<f64>,
 }
 
-/// Total negative log-likelihood (nats) of `ids` after `<eos>`, in chunks of [`SCORE_CHUNK`].
-pub fn total_nll(model: &LstmLm, ids: &[u32]) -> f64 {
+/// Total negative log-likelihood (nats) of `ids` after `<eos>` under the LSTM, or under the
+/// mixture when the predictor has one.
+pub fn total_nll(predictor: Predictor, ids: &[u32]) -> f64 {
+    let lstm = lstm_log_probs(predictor.lm, ids);
+    match predictor.mixture {
+        Some(mixture) => -mixture.mixed_log_probs(ids, &lstm).iter().sum::<f64>(),
+        None => -lstm.iter().sum::<f64>(),
+    }
+}
+
+/// The LSTM's log-probability of each of `ids` after `<eos>` and the ids before it, in
+/// chunks of [`SCORE_CHUNK`] (the state carries over).
+pub fn lstm_log_probs(model: &LstmLm, ids: &[u32]) -> Vec<f64> {
     let _guard = tch::no_grad_guard();
     let device = crate::generate::model_device(model);
     let mut state = model.zero_state(1);
     let mut previous = EOS_ID;
-    let mut total = 0.0;
+    let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(SCORE_CHUNK) {
         let mut inputs = vec![previous as i64];
         inputs.extend(chunk[..chunk.len() - 1].iter().map(|&t| t as i64));
@@ -47,11 +63,17 @@ pub fn total_nll(model: &LstmLm, ids: &[u32]) -> f64 {
         let inputs = Tensor::from_slice(&inputs).view([1, -1]).to_device(device);
         let targets = Tensor::from_slice(&targets).view([1, -1]).to_device(device);
         let (hidden, next) = model.hidden(&inputs, &state, false);
-        total += model.nll_sum(&hidden, &targets).double_value(&[]);
+        let flat = hidden.reshape([-1, model.config().hidden_size]);
+        let lps = model
+            .output_layer()
+            .target_log_probs(&flat, &targets.reshape([-1]))
+            .to_kind(tch::Kind::Double)
+            .to_device(tch::Device::Cpu);
+        out.extend(Vec::<f64>::try_from(&lps).expect("a CPU double tensor converts"));
         state = next;
         previous = *chunk.last().expect("chunks are not empty");
     }
-    total
+    out
 }
 
 /// The clean artifact a tokenize artifact was built from (its manifest's first input).
@@ -134,8 +156,14 @@ fn file_kind(meta: &std::fs::Metadata) -> &'static str {
     "a special file"
 }
 
-/// Cleans (with the clean artifact's rules), tokenizes and scores the file or folder `path`.
-pub fn score_path(trained: &TrainedModel, path: &Path) -> Result<ScoreReport, GenerateError> {
+/// Cleans (with the clean artifact's rules), tokenizes and scores the file or folder `path`,
+/// under the mixture with the n-gram model when the train artifact has a better one, unless
+/// `no_mixture`.
+pub fn score_path(
+    trained: &TrainedModel,
+    path: &Path,
+    no_mixture: bool,
+) -> Result<ScoreReport, GenerateError> {
     let clean = lineage_clean(&trained.tokenize)?;
     let rules = clean::Rules::from_artifact(&clean).map_err(|e| GenerateError::BadModel {
         dir: clean.dir().to_path_buf(),
@@ -160,7 +188,8 @@ pub fn score_path(trained: &TrainedModel, path: &Path) -> Result<ScoreReport, Ge
             path.display()
         )));
     }
-    let nll = total_nll(&trained.model, &ids);
+    let predictor = trained.predictor(no_mixture);
+    let nll = total_nll(predictor, &ids);
     let tokens = ids.len();
     let mean_nll = nll / tokens as f64;
     Ok(ScoreReport {
@@ -172,5 +201,6 @@ pub fn score_path(trained: &TrainedModel, path: &Path) -> Result<ScoreReport, Ge
         perplexity: mean_nll.exp(),
         bits_per_char: nll / std::f64::consts::LN_2 / chars.max(1) as f64,
         unk_rate: ids.iter().filter(|&&t| t == UNK_ID).count() as f64 / tokens as f64,
+        mixture_lambda: predictor.mixture.map(|m| m.lambda()),
     })
 }

@@ -193,7 +193,7 @@ fn negative_and_non_finite_numbers_parse_and_are_refused_naming_the_range() {
 fn score_refuses_a_path_that_is_neither_a_file_nor_a_folder() {
     let f = fixture();
     let m = f.load();
-    let err = score_path(&m, Path::new("/dev/null"))
+    let err = score_path(&m, Path::new("/dev/null"), false)
         .unwrap_err()
         .to_string();
     assert!(

@@ -93,7 +93,7 @@ fn sigterm_leaves_no_staging_directory() {
     assert!(status.success());
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert_eq!(out.status.code(), Some(130), "{:?}: {stderr}", out.status);
     assert!(stderr.contains("interrupted"), "{stderr}");
     assert_eq!(staging(), 0, "a staging directory is left behind");
 }

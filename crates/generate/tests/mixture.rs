@@ -126,3 +126,37 @@ fn beam_search_runs_on_the_mixture() {
     assert_eq!(out.summary.mixture_lambda, Some(LAMBDA));
     assert_eq!(out.samples.len(), 2);
 }
+
+#[test]
+fn score_uses_the_mixture_unless_told_not_to() {
+    let f = fixture();
+    let (train_dir, ngram) = with_mixture(&f, true);
+    let trained = generate::load_trained(&train_dir, tch::Device::Cpu).unwrap();
+    assert_eq!(trained.mixture.as_ref().map(|m| m.lambda()), Some(LAMBDA));
+    let file = f.dir.path().join("names.txt");
+    std::fs::write(&file, "郭靖\n杨过\n黄蓉\n").unwrap();
+    let mixed = generate::score_path(&trained, &file, false).unwrap();
+    let alone = generate::score_path(&trained, &file, true).unwrap();
+    assert_eq!(
+        (mixed.mixture_lambda, alone.mixture_lambda),
+        (Some(LAMBDA), None)
+    );
+    // by hand: each token after <eos> and the tokens before it, under both models
+    let ids = trained.tokenizer.encode("郭靖\n杨过\n黄蓉\n");
+    let lstm = full_log_probs(&trained.model, &ids[..ids.len() - 1]);
+    let mut stream = vec![EOS_ID];
+    let mut nll = 0.0;
+    for (i, &t) in ids.iter().enumerate() {
+        let p_ngram = ngram.prob(&stream, t);
+        let p_lstm = f64::from(lstm[i][t as usize]).exp();
+        nll -= (LAMBDA * p_lstm + (1.0 - LAMBDA) * p_ngram).ln();
+        stream.push(t);
+    }
+    assert!(
+        (mixed.mean_nll - nll / ids.len() as f64).abs() < 1e-5,
+        "{} vs {}",
+        mixed.mean_nll,
+        nll / ids.len() as f64
+    );
+    assert!((mixed.mean_nll - alone.mean_nll).abs() > 1e-6);
+}

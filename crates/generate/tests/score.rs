@@ -12,7 +12,7 @@ fn score_matches_a_direct_evaluation() {
     let v = f.tokenizer.vocab();
     let file = f.dir.path().join("novel.txt");
     std::fs::write(&file, "郭靖X黄蓉\n杨过\n".repeat(40)).unwrap();
-    let r = score_path(&m, &file).unwrap();
+    let r = score_path(&m, &file, false).unwrap();
     let line: Vec<u32> = [
         "郭", "靖", "<unk>", "黄", "蓉", "<eos>", "杨", "过", "<eos>",
     ]
@@ -38,9 +38,9 @@ fn score_matches_a_direct_evaluation() {
     std::fs::create_dir(&folder).unwrap();
     std::fs::write(folder.join("b.txt"), "杨过\n").unwrap();
     std::fs::write(folder.join("a.txt"), "郭靖\n").unwrap();
-    let r = score_path(&m, &folder).unwrap();
+    let r = score_path(&m, &folder, false).unwrap();
     assert_eq!((r.files.len(), r.tokens, r.chars), (2, 6, 4));
-    assert!(score_path(&m, f.dir.path().join("empty").as_path()).is_err());
+    assert!(score_path(&m, f.dir.path().join("empty").as_path(), false).is_err());
 }
 
 #[test]
