@@ -1,4 +1,4 @@
-//! Fault tests (issue 13): lacunae in long paragraphs and single-paragraph files, files that mix
+//! Fault tests: lacunae in long paragraphs and single-paragraph files, files that mix
 //! encodings or decode to implausible text, stray control bytes and binary files, and special
 //! files (FIFOs, sockets, symlinks to devices) in the corpus. Every run is bounded in time (and
 //! the binary in memory), so a regression fails instead of hanging or exhausting the machine.
