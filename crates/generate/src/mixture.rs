@@ -11,11 +11,8 @@
 use crate::error::GenerateError;
 use artifact::Artifact;
 use model::LstmLm;
-use ngram::NgramModel;
+use ngram::{FILE_NAME as NGRAM_FILE, NgramModel, mix_log_probs};
 use tokenize::EOS_ID;
-
-/// The n-gram model file of a train artifact.
-pub const NGRAM_FILE: &str = "ngram.bin";
 
 /// The n-gram model and the LSTM's weight λ in the mixture.
 #[derive(Debug)]
@@ -92,14 +89,9 @@ impl Mixture {
     pub fn mixed_log_probs(&self, ids: &[u32], lstm: &[f64]) -> Vec<f64> {
         let stream: Vec<u32> = std::iter::once(EOS_ID).chain(ids.iter().copied()).collect();
         let ngram = self.ngram.token_log_probs(&stream);
-        let (l, g) = (self.lambda.ln(), (1.0 - self.lambda).ln());
         lstm.iter()
             .zip(&ngram[1..])
-            .map(|(&a, &b)| {
-                let (a, b) = (l + a, g + b);
-                let top = a.max(b);
-                top + ((a - top).exp() + (b - top).exp()).ln()
-            })
+            .map(|(&a, &b)| mix_log_probs(self.lambda, a, b))
             .collect()
     }
 

@@ -35,6 +35,7 @@
 pub mod count;
 pub mod discount;
 pub mod error;
+pub mod mixture;
 pub mod model;
 pub mod params;
 pub mod persist;
@@ -44,6 +45,7 @@ pub mod trie;
 
 pub use discount::Discounts;
 pub use error::NgramError;
+pub use mixture::mix_log_probs;
 pub use model::NgramModel;
 pub use params::{DEFAULT_ORDER, MAX_ORDER, MIN_ORDER, NgramParams};
-pub use persist::FORMAT_VERSION;
+pub use persist::{FILE_NAME, FORMAT_VERSION};

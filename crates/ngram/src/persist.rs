@@ -16,6 +16,9 @@ use std::path::Path;
 
 /// Version of the file format; a file of another version is refused.
 pub const FORMAT_VERSION: u32 = 1;
+/// The name a saved model has inside an artifact (the train stage writes it, generation reads
+/// it).
+pub const FILE_NAME: &str = "ngram.bin";
 
 /// The first bytes of every model file.
 const MAGIC: [u8; 8] = *b"jhngram\0";

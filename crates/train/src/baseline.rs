@@ -7,10 +7,9 @@
 //! its two parts (λ = 0 and λ = 1 are candidates), and the test figure says whether that holds
 //! on unseen text.
 
-use crate::data::{Split, Streams};
-use crate::evaluate::{Evaluation, bits_per_char};
-use model::LstmLm;
-use ngram::NgramModel;
+use crate::data::Split;
+use crate::evaluate::Evaluation;
+use ngram::{NgramModel, mix_log_probs};
 use serde::{Deserialize, Serialize};
 
 /// The baseline's figures, beside the LSTM's in the manifest.
@@ -33,91 +32,65 @@ pub struct MixtureSummary {
     pub test: Evaluation,
 }
 
-/// Fits the n-gram model on `train` and scores it, and its mixture with the best LSTM `model`,
-/// on `valid` and `test` (laid out as the LSTM evaluates them). Returns the figures and the
-/// model, which the train artifact keeps ([`crate::NGRAM_FILE`]) for generation to mix with.
+/// One split scored by both models: its tokens, characters and the LSTM's log-probability of
+/// each target of its streams (see [`crate::evaluate::token_log_probs`]).
+pub struct ScoredSplit<'a> {
+    pub split: &'a Split,
+    pub lstm_log_probs: &'a [f64],
+}
+
+/// Fits the n-gram model on `train` and scores it, and its mixture with the LSTM, on `valid`
+/// and `test`. Both models are scored on the tokens the LSTM's evaluation scores (all but a few
+/// at the ends of its rows), so the three figures of a split are over the same text. Returns
+/// the figures and the model, which the train artifact keeps ([`ngram::FILE_NAME`]) for
+/// generation to mix with.
 pub fn score_baseline(
     order: usize,
     vocab_size: usize,
     train: &Split,
-    model: &LstmLm,
-    valid: (&Split, &Streams),
-    test: (&Split, &Streams),
+    valid: ScoredSplit,
+    test: ScoredSplit,
 ) -> Result<(BaselineSummary, NgramModel), ngram::NgramError> {
     let ngram = NgramModel::fit(&train.ids, vocab_size, order)?;
-    // Both models are scored on the tokens the LSTM's evaluation scores (all but a few at the
-    // ends of its rows), so the three figures of a split are over the same text.
-    let scored = |(split, streams): (&Split, &Streams)| {
-        let ngram_lps = ngram.token_log_probs(&split.ids);
-        let lstm_lps = lstm_token_log_probs(model, streams);
+    let pairs = |scored: &ScoredSplit| -> Vec<(f64, f64)> {
+        let ngram_lps = ngram.token_log_probs(&scored.split.ids);
         // row b of the streams predicts ids[b·n + 1 ..= b·n + n]: flattened, target k is id k + 1
-        let pairs: Vec<(f64, f64)> = lstm_lps
+        scored
+            .lstm_log_probs
             .iter()
             .enumerate()
             .map(|(k, &l)| (l, ngram_lps[k + 1]))
-            .collect();
-        let alone = evaluation(-mixed_mean(&pairs, 0.0), split);
-        (alone, pairs)
+            .collect()
     };
-    let (valid_alone, valid_pairs) = scored(valid);
-    let (test_alone, test_pairs) = scored(test);
+    let (valid_pairs, test_pairs) = (pairs(&valid), pairs(&test));
+    let evaluation = |pairs: &[(f64, f64)], lambda: f64, split: &Split| {
+        Evaluation::of_loss(
+            -mixed_mean(pairs, lambda),
+            split.ids.len() as u64,
+            split.characters,
+        )
+    };
     let lambda = fit_lambda(&valid_pairs);
     let summary = BaselineSummary {
         order,
-        valid: valid_alone,
-        test: test_alone,
+        valid: evaluation(&valid_pairs, 0.0, valid.split),
+        test: evaluation(&test_pairs, 0.0, test.split),
         mixture: MixtureSummary {
             lambda,
-            valid: evaluation(-mixed_mean(&valid_pairs, lambda), valid.0),
-            test: evaluation(-mixed_mean(&test_pairs, lambda), test.0),
+            valid: evaluation(&valid_pairs, lambda, valid.split),
+            test: evaluation(&test_pairs, lambda, test.split),
         },
     };
     Ok((summary, ngram))
 }
 
-fn evaluation(loss: f64, split: &Split) -> Evaluation {
-    Evaluation {
-        loss,
-        perplexity: loss.exp(),
-        bits_per_char: bits_per_char(loss, split.ids.len() as u64, split.characters),
-    }
-}
-
-/// The LSTM's log-probability of every target of `streams`, row by row (the order of
-/// `streams.targets` flattened), the state carried across batches as in evaluation.
-fn lstm_token_log_probs(model: &LstmLm, streams: &Streams) -> Vec<f64> {
-    tch::no_grad(|| {
-        let (rows, row) = (streams.inputs.size()[0], streams.inputs.size()[1]);
-        let mut state = model.zero_state(rows);
-        let mut columns = Vec::new();
-        for k in 0..streams.batches() {
-            let (inputs, targets) = streams.batch(k);
-            let (hidden, next) = model.hidden(&inputs, &state, false);
-            let flat = hidden.reshape([-1, model.config().hidden_size]);
-            let lps = model
-                .output_layer()
-                .target_log_probs(&flat, &targets.reshape([-1]))
-                .reshape([rows, -1]);
-            columns.push(lps);
-            state = next;
-        }
-        let all = tch::Tensor::cat(&columns, 1)
-            .to_kind(tch::Kind::Double)
-            .to(tch::Device::Cpu)
-            .reshape([rows * row]);
-        Vec::<f64>::try_from(&all).expect("a CPU double tensor converts")
-    })
-}
-
 /// Mean log of the mixture over `(lstm, ngram)` log-probability pairs.
 pub fn mixed_mean(pairs: &[(f64, f64)], lambda: f64) -> f64 {
-    let mix = |&(l, g): &(f64, f64)| {
-        // log(λ e^l + (1−λ) e^g), computed from the larger term
-        let (a, b) = (lambda.ln() + l, (1.0 - lambda).ln() + g);
-        let top = a.max(b);
-        top + ((a - top).exp() + (b - top).exp()).ln()
-    };
-    pairs.iter().map(mix).sum::<f64>() / pairs.len().max(1) as f64
+    pairs
+        .iter()
+        .map(|&(l, g)| mix_log_probs(lambda, l, g))
+        .sum::<f64>()
+        / pairs.len().max(1) as f64
 }
 
 /// The λ in [0, 1] that maximises [`mixed_mean`]: it is concave in λ, so a golden-section

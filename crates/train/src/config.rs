@@ -21,11 +21,11 @@ pub enum Preset {
     /// 10 epochs, lr 1e-3, clip 0.5, dropout 0.5, validation per epoch (a GPU-sized
     /// word-level model).
     Seed,
-    /// Tuned for the best validation in 10 minutes on 2 CPU cores (Song ci, characters):
-    /// embed 128, hidden 256, 2 layers, dropout 0.1, adaptive softmax with cutoffs 500,2000
-    /// (2.4× the tokens/s of a full softmax over 5,896 characters), batch 64, seq 35,
-    /// 5 epochs, lr 4e-3, clip 1.0, validation every 125 steps (so that a `--time-budget`
-    /// stop loses little).
+    /// Small, for minutes on 2 CPU cores (Song ci, characters): embed 128, hidden 256,
+    /// 2 layers, dropout 0.1, adaptive softmax with cutoffs 500,2000 (2.4× the tokens/s of a
+    /// full softmax over 5,896 characters), batch 64, seq 35, lr 4e-3, clip 1.0, validation
+    /// every 125 steps; 5 epochs, or with `--time-budget` as many as the budget allows, the
+    /// rate then decaying to zero at its end (docs/QUALITY.md compares the recipes).
     Cpu,
 }
 

@@ -19,11 +19,10 @@ pub struct Split {
 #[derive(Debug)]
 pub struct Corpus {
     pub artifact: Artifact,
-    pub vocab_size: usize,
-    /// The vocabulary, to decode the preview samples.
+    /// The vocabulary (its size is the model's; it decodes the preview samples).
     pub vocab: tokenize::Vocab,
-    /// The `--split` the artifact was made with (`90/5/5`), for messages about a split.
-    pub split_shares: String,
+    /// The `--split` the artifact was made with, for messages about a split.
+    pub shares: tokenize::Split,
     pub train: Split,
     pub valid: Split,
     pub test: Split,
@@ -50,13 +49,9 @@ pub fn open_tokenize(input: &Path) -> Result<Artifact, TrainError> {
 /// file against the artifact's manifest; fails on an id that is not below the vocabulary size.
 pub fn read_corpus(input: &Path) -> Result<Corpus, TrainError> {
     let artifact = open_tokenize(input)?;
-    artifact.verify_files([
-        tokenize::VOCAB_FILE,
-        tokenize::STATS_FILE,
-        "train.u32",
-        "valid.u32",
-        "test.u32",
-    ])?;
+    let streams = tokenize::split::SplitName::ALL.map(|s| s.file_name());
+    let files = [tokenize::VOCAB_FILE, tokenize::STATS_FILE];
+    artifact.verify_files(files.into_iter().chain(streams.iter().map(String::as_str)))?;
     let (vocab, params) = tokenize::vocab::read_vocab_json(&artifact.path(tokenize::VOCAB_FILE))?;
     let stats = tokenize::read_stats(&artifact)?;
     let vocab_size = vocab.len();
@@ -82,9 +77,8 @@ pub fn read_corpus(input: &Path) -> Result<Corpus, TrainError> {
         train: read("train", s.train.characters)?,
         valid: read("valid", s.valid.characters)?,
         test: read("test", s.test.characters)?,
-        vocab_size,
         vocab,
-        split_shares: params.split.to_string(),
+        shares: params.split,
         artifact,
     })
 }
@@ -98,7 +92,7 @@ pub fn check_lengths(corpus: &Corpus, batch: i64, seq: i64) -> Result<(), TrainE
             return Err(TrainError::EmptySplit {
                 dir: dir.to_path_buf(),
                 split: split.name,
-                shares: corpus.split_shares.clone(),
+                shares: corpus.shares,
             });
         }
         check_length(split, dir, batch, seq)?;

@@ -51,7 +51,7 @@ pub enum TrainError {
     EmptySplit {
         dir: PathBuf,
         split: &'static str,
-        shares: String,
+        shares: tokenize::Split,
     },
     #[error("resume checkpoint {dir}: {message}")]
     Resume { dir: PathBuf, message: String },

@@ -13,6 +13,18 @@ pub struct Evaluation {
     pub bits_per_char: f64,
 }
 
+impl Evaluation {
+    /// The figures of a split whose `tokens` tokens cost `loss` nats each on average and that
+    /// holds `characters` characters.
+    pub fn of_loss(loss: f64, tokens: u64, characters: u64) -> Evaluation {
+        Evaluation {
+            loss,
+            perplexity: loss.exp(),
+            bits_per_char: bits_per_char(loss, tokens, characters),
+        }
+    }
+}
+
 /// Bits per character of a split whose `tokens` tokens cost `mean_nats` each and that holds
 /// `characters` characters: total nats / ln 2 / characters.
 pub fn bits_per_char(mean_nats: f64, tokens: u64, characters: u64) -> f64 {
@@ -41,11 +53,33 @@ pub fn evaluate(
             total += model.nll_sum(&hidden, &targets).double_value(&[]);
             state = next;
         }
-        let loss = total / streams.tokens() as f64;
-        Evaluation {
-            loss,
-            perplexity: loss.exp(),
-            bits_per_char: bits_per_char(loss, split_tokens, characters),
+        Evaluation::of_loss(total / streams.tokens() as f64, split_tokens, characters)
+    })
+}
+
+/// The log-probability that `model` (dropout off) gives every target of `streams`, in the order
+/// of `streams.targets` flattened row by row, the state carried across batches as in
+/// [`evaluate`]: for figures per token (the n-gram mixture, see [`crate::baseline`]).
+pub fn token_log_probs(model: &LstmLm, streams: &Streams) -> Vec<f64> {
+    tch::no_grad(|| {
+        let (rows, row) = (streams.inputs.size()[0], streams.inputs.size()[1]);
+        let mut state = model.zero_state(rows);
+        let mut columns = Vec::new();
+        for k in 0..streams.batches() {
+            let (inputs, targets) = streams.batch(k);
+            let (hidden, next) = model.hidden(&inputs, &state, false);
+            let flat = hidden.reshape([-1, model.config().hidden_size]);
+            let lps = model
+                .output_layer()
+                .target_log_probs(&flat, &targets.reshape([-1]))
+                .reshape([rows, -1]);
+            columns.push(lps);
+            state = next;
         }
+        let all = tch::Tensor::cat(&columns, 1)
+            .to_kind(tch::Kind::Double)
+            .to(tch::Device::Cpu)
+            .reshape([rows * row]);
+        Vec::<f64>::try_from(&all).expect("a CPU double tensor converts")
     })
 }

@@ -4,8 +4,8 @@
 //! `model.safetensors` (best weights by validation loss), `last.safetensors` +
 //! `optim.safetensors` + `state.bin` (exact resume, see [`checkpoint`]; while a run is in
 //! progress they live in a [`resume`] directory beside the artifacts), `metrics.jsonl`
-//! ([`metrics::Record`] per line), `curve.svg` and `ngram.bin` (the n-gram baseline of
-//! [`baseline`]). The manifest's metrics are a
+//! ([`metrics::Record`] per line), `curve.svg` and [`ngram::FILE_NAME`] (the n-gram baseline
+//! of [`baseline`]). The manifest's metrics are a
 //! [`TrainSummary`]; its params are the resolved [`TrainParams`].
 
 pub mod adam;
@@ -41,9 +41,6 @@ pub const STAGE: &str = "train";
 pub const FORMAT_VERSION: u32 = 1;
 /// The model config file inside a train artifact.
 pub const CONFIG_FILE: &str = "config.json";
-/// The n-gram baseline inside a train artifact (the `ngram` crate's file format), for
-/// generation to mix with the LSTM.
-pub const NGRAM_FILE: &str = "ngram.bin";
 /// The metrics file inside a train artifact.
 pub const METRICS_FILE: &str = "metrics.jsonl";
 /// The loss curve inside a train artifact.

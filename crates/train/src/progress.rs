@@ -1,5 +1,7 @@
 //! Progress output: an indicatif bar on a terminal, plain periodic lines otherwise; both with
-//! the time spent and an estimate of the time left that counts the time budget.
+//! how far the run is (the fraction of [`crate::schedule::run_fraction`]: steps or time budget,
+//! whichever ends first, so a run that the time budget ends fills the bar too), the time spent
+//! and an estimate of the time left that counts the time budget.
 
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -17,6 +19,9 @@ enum View {
     Quiet,
 }
 
+/// Resolution of the bar: tenths of a percent of the run.
+const BAR_LENGTH: u64 = 1000;
+
 /// Progress of one training run (or of its continuation after a resume).
 #[derive(Debug)]
 pub struct Progress {
@@ -30,20 +35,19 @@ pub struct Progress {
 
 impl Progress {
     /// A bar when stderr is a terminal, lines otherwise; nothing when `quiet`. `done` steps are
-    /// behind already (a resumed run), and `budget_left_s` of the time budget is left.
-    pub fn new(quiet: bool, total_steps: u64, done: u64, budget_left_s: Option<f64>) -> Progress {
+    /// behind already (a resumed run, `done_fraction` of it), and `budget_left_s` of the time
+    /// budget is left.
+    pub fn new(quiet: bool, done: u64, done_fraction: f64, budget_left_s: Option<f64>) -> Progress {
         let view = if quiet {
             View::Quiet
         } else if std::io::stderr().is_terminal() {
-            let bar = ProgressBar::new(total_steps);
+            let bar = ProgressBar::new(BAR_LENGTH);
             bar.set_style(
-                ProgressStyle::with_template(
-                    "{elapsed_precise} [{bar:30}] {pos}/{len} steps  {msg}",
-                )
-                .expect("valid template")
-                .progress_chars("=> "),
+                ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {percent:>3}%  {msg}")
+                    .expect("valid template")
+                    .progress_chars("=> "),
             );
-            bar.set_position(done);
+            bar.set_position(bar_position(done_fraction));
             View::Bar(bar)
         } else {
             View::Lines {
@@ -59,8 +63,16 @@ impl Progress {
         }
     }
 
-    /// Reports the state after a step.
-    pub fn step(&mut self, step: u64, total: u64, epoch: u32, loss: f64, tokens_per_s: f64) {
+    /// Reports the state after a step: `step` of at most `total`, `fraction` of the run done.
+    pub fn step(
+        &mut self,
+        step: u64,
+        total: u64,
+        fraction: f64,
+        epoch: u32,
+        loss: f64,
+        tokens_per_s: f64,
+    ) {
         let elapsed = self.started.elapsed().as_secs_f64();
         let eta = remaining_s(
             step.saturating_sub(self.start_step),
@@ -69,16 +81,22 @@ impl Progress {
             self.budget_left_s,
         )
         .map_or_else(|| "?".to_owned(), clock);
-        let msg = format!("epoch {epoch}  loss {loss:.3}  {tokens_per_s:.0} tok/s  ETA {eta}");
+        let msg = format!(
+            "step {step}  epoch {epoch}  loss {loss:.3}  {tokens_per_s:.0} tok/s  ETA {eta}"
+        );
         match &mut self.view {
             View::Bar(bar) => {
-                bar.set_position(step);
+                bar.set_position(bar_position(fraction));
                 bar.set_message(msg);
             }
             View::Lines { every, last } => {
                 if last.elapsed() >= *every {
                     *last = Instant::now();
-                    eprintln!("step {step}/{total}  {msg}  elapsed {}", clock(elapsed));
+                    eprintln!(
+                        "{:>3.0}%  {msg}  elapsed {}",
+                        100.0 * fraction,
+                        clock(elapsed)
+                    );
                 }
             }
             View::Quiet => {}
@@ -107,6 +125,10 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+fn bar_position(fraction: f64) -> u64 {
+    (fraction.clamp(0.0, 1.0) * BAR_LENGTH as f64).round() as u64
 }
 
 /// Seconds left: `steps_left` at the pace of the `steps_done` in `elapsed_s` so far, or what is
@@ -139,7 +161,7 @@ fn clock(seconds: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{clock, remaining_s};
+    use super::{bar_position, clock, remaining_s};
 
     #[test]
     fn time_left_counts_the_budget() {
@@ -152,5 +174,8 @@ mod tests {
         assert_eq!(remaining_s(0, 300, 0.0, Some(480.0)), None);
         assert_eq!(clock(65.4), "1:05");
         assert_eq!(clock(3725.0), "1:02:05");
+        // the bar shows the run's fraction, whatever the number of steps
+        assert_eq!(bar_position(0.4567), 457);
+        assert_eq!((bar_position(-0.1), bar_position(1.2)), (0, 1000));
     }
 }

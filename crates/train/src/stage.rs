@@ -3,19 +3,20 @@
 //! best weights on test and commit.
 
 use crate::adam::Adam;
-use crate::baseline::{BaselineSummary, score_baseline};
+use crate::baseline::{BaselineSummary, ScoredSplit, score_baseline};
 use crate::checkpoint::{self, BEST_FILE, TrainState};
 use crate::config::{TrainConfig, TrainParams, parse_device};
 use crate::curve::write_curve;
 use crate::data::{Streams, check_lengths, read_corpus};
 use crate::error::TrainError;
-use crate::evaluate::{Evaluation, evaluate};
+use crate::evaluate::{Evaluation, token_log_probs};
 use crate::interrupt::take_stop_request;
 use crate::metrics::{Record, to_jsonl};
 use crate::progress::Progress;
 use crate::resume::ResumeSlot;
+use crate::schedule::run_fraction;
 use crate::training::{Learner, LoopHooks, StepAction, StopReason, ValidSet, train_loop, validate};
-use crate::{CONFIG_FILE, CURVE_FILE, FORMAT_VERSION, METRICS_FILE, NGRAM_FILE, STAGE};
+use crate::{CONFIG_FILE, CURVE_FILE, FORMAT_VERSION, METRICS_FILE, STAGE};
 use artifact::{Artifact, Begin, InputRef, Producer, StageSpec};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -79,7 +80,7 @@ pub fn run_with_hook(
     after_step: &dyn Fn(u64) -> StepAction,
 ) -> Result<TrainOutcome, TrainError> {
     let corpus = read_corpus(input)?;
-    let params = config.resolve(corpus.vocab_size as i64)?;
+    let params = config.resolve(corpus.vocab.len() as i64)?;
     let device = parse_device(&config.device)?;
     check_lengths(&corpus, params.batch_size, params.seq_len)?;
     let input_path = match corpus.artifact.dir().strip_prefix(output_root) {
@@ -220,7 +221,13 @@ pub fn run_with_hook(
     let budget_left_s = params
         .time_budget_s
         .map(|budget| (budget - state.elapsed_s).max(0.0));
-    let mut progress = Progress::new(config.quiet, total_steps, state.step, budget_left_s);
+    let done_fraction = run_fraction(
+        state.step,
+        total_steps,
+        state.elapsed_s,
+        params.time_budget_s,
+    );
+    let mut progress = Progress::new(config.quiet, state.step, done_fraction, budget_left_s);
     let started = Instant::now();
     let mut learner = Learner {
         model: &model,
@@ -294,19 +301,26 @@ pub fn run_with_hook(
             bits_per_char: r.bits_per_char.unwrap_or(f64::NAN),
         })
         .expect("a validation ran before the end");
-    let test_eval = evaluate(
-        &best_model,
-        &test_streams,
+    // The test split once, per token: its figures, and the mixture's below.
+    let test_lps = token_log_probs(&best_model, &test_streams);
+    let test_eval = Evaluation::of_loss(
+        -test_lps.iter().sum::<f64>() / test_lps.len().max(1) as f64,
         corpus.test.ids.len() as u64,
         corpus.test.characters,
     );
+    let valid_lps = token_log_probs(&best_model, &valid_streams);
     let (baseline, ngram) = score_baseline(
         params.ngram_order,
-        corpus.vocab_size,
+        corpus.vocab.len(),
         &corpus.train,
-        &best_model,
-        (&corpus.valid, &valid_streams),
-        (&corpus.test, &test_streams),
+        ScoredSplit {
+            split: &corpus.valid,
+            lstm_log_probs: &valid_lps,
+        },
+        ScoredSplit {
+            split: &corpus.test,
+            lstm_log_probs: &test_lps,
+        },
     )?;
     progress.finish();
     let mut history = state.history.clone();
@@ -330,7 +344,7 @@ pub fn run_with_hook(
     config_json.push('\n');
     write(CONFIG_FILE, config_json.as_bytes())?;
     write(METRICS_FILE, to_jsonl(&history).as_bytes())?;
-    ngram.save(dir.join(NGRAM_FILE))?;
+    ngram.save(dir.join(ngram::FILE_NAME))?;
     if let Err(e) = write_curve(&dir.join(CURVE_FILE), &history) {
         eprintln!("warning: could not draw {CURVE_FILE}: {e}");
         write(

@@ -156,12 +156,7 @@ pub fn validate(
         if improved {
             "  (best)".to_owned()
         } else {
-            match state.params.schedule {
-                LrSchedule::Plateau { .. } => {
-                    format!("  (no improvement; lr now {:.3e})", state.lr)
-                }
-                LrSchedule::Cosine { .. } => format!("  (no improvement; lr {:.3e})", state.lr),
-            }
+            format!("  (no improvement; lr {:.3e})", state.lr)
         }
     ));
     progress.println(&format!("       sample: {sample}"));
@@ -236,7 +231,13 @@ pub fn train_loop(
 
             let rate =
                 (state.tokens_seen - window.1) as f64 / window.0.elapsed().as_secs_f64().max(1e-9);
-            progress.step(state.step, total_steps, state.epoch, value, rate);
+            let done = run_fraction(
+                state.step,
+                total_steps,
+                state.elapsed_s,
+                params.time_budget_s,
+            );
+            progress.step(state.step, total_steps, done, state.epoch, value, rate);
             if state.step.is_multiple_of(record_every) || state.cursor == batches {
                 state.history.push(Record {
                     split: "train".into(),
