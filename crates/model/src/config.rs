@@ -2,6 +2,7 @@
 //! that `generate` rebuilds the identical model.
 
 use crate::error::ModelError;
+use crate::regularise::Regularisation;
 use serde::{Deserialize, Serialize};
 
 /// Which layer turns LSTM outputs into a distribution over the vocabulary.
@@ -33,6 +34,9 @@ pub struct ModelConfig {
     pub tie_weights: bool,
     #[serde(default)]
     pub output: OutputKind,
+    /// Locked dropout, embedding dropout and weight drop (training only; none by default).
+    #[serde(default, skip_serializing_if = "Regularisation::is_none")]
+    pub regularisation: Regularisation,
 }
 
 impl ModelConfig {
@@ -46,6 +50,7 @@ impl ModelConfig {
             dropout: 0.0,
             tie_weights: false,
             output: OutputKind::Full,
+            regularisation: Regularisation::default(),
         }
     }
 
@@ -62,8 +67,15 @@ impl ModelConfig {
                 return bad(format!("{name} {value}: must be at least 1"));
             }
         }
-        if !(0.0..1.0).contains(&self.dropout) {
-            return bad(format!("dropout {}: must be in [0, 1)", self.dropout));
+        let r = &self.regularisation;
+        for (name, p) in [
+            ("dropout", self.dropout),
+            ("embedding dropout", r.embed_dropout),
+            ("weight drop", r.weight_drop),
+        ] {
+            if !(0.0..1.0).contains(&p) {
+                return bad(format!("{name} {p}: must be in [0, 1)"));
+            }
         }
         if let OutputKind::Adaptive { cutoffs, div_value } = &self.output {
             if self.tie_weights {

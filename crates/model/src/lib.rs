@@ -5,6 +5,7 @@
 //! - [`LstmLm`]: embedding → fused LSTM → output layer ([`OutputLayer`]: full softmax, tied to
 //!   the embedding, or [`AdaptiveSoftmax`]).
 //! - [`save`]/[`load`]: safetensors weights with PyTorch-style names.
+//! - [`Regularisation`]: locked dropout, embedding dropout and weight drop for training.
 //! - [`PackedWeights`]: the decoding weights reordered once for oneDNN, for batched decoding
 //!   on the CPU.
 
@@ -15,6 +16,7 @@ pub mod error;
 pub mod lm;
 pub mod output;
 pub mod packed;
+pub mod regularise;
 pub mod weights;
 
 pub use adaptive::AdaptiveSoftmax;
@@ -24,4 +26,5 @@ pub use error::ModelError;
 pub use lm::{LstmLm, LstmState};
 pub use output::OutputLayer;
 pub use packed::{PACKED_MIN_BATCH, PackedWeights};
+pub use regularise::Regularisation;
 pub use weights::{load, load_into, save};

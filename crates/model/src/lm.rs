@@ -1,5 +1,6 @@
 //! [`LstmLm`]: Embedding(V, E) → dropout → LSTM(E, H, L layers, dropout between layers) →
-//! dropout → [`OutputLayer`]. The LSTM runs through libtorch's fused `lstm` kernel (cuDNN on a
+//! dropout → [`OutputLayer`], with the optional [`Regularisation`](crate::Regularisation) of
+//! training. The LSTM runs through libtorch's fused `lstm` kernel (cuDNN on a
 //! GPU). Variable names follow PyTorch's `nn.Embedding`/`nn.LSTM`/`nn.Linear` state dicts
 //! (`embedding.weight`, `lstm.weight_ih_l0`, …, `output.bias`) so that weights saved as
 //! safetensors load in Python.
@@ -8,6 +9,7 @@ use crate::config::ModelConfig;
 use crate::error::ModelError;
 use crate::output::OutputLayer;
 use crate::packed::PackedWeights;
+use crate::regularise;
 use std::cell::OnceCell;
 use tch::{Tensor, nn};
 
@@ -110,26 +112,85 @@ impl LstmLm {
     }
 
     /// Runs `tokens` (`[batch, time]`, int64) from `state`; returns the LSTM outputs after
-    /// dropout (`[batch, time, H]`) and the final state. `train` switches dropout on.
+    /// dropout (`[batch, time, H]`) and the final state. `train` switches dropout and the
+    /// config's [`Regularisation`](crate::Regularisation) on.
     pub fn hidden(&self, tokens: &Tensor, state: &LstmState, train: bool) -> (Tensor, LstmState) {
-        let embedded = tokens
-            .apply(&self.embedding)
-            .dropout(self.config.dropout, train);
-        let weights: Vec<&Tensor> = self.lstm_weights.iter().collect();
-        let (hidden, h, c) = embedded.lstm(
-            &[&state.h, &state.c],
-            &weights,
-            true,
-            self.config.num_layers,
-            self.config.dropout,
-            train,
-            false,
-            true,
-        );
+        let c = &self.config;
+        let r = &c.regularisation;
+        let table = if train && r.embed_dropout > 0.0 {
+            regularise::drop_rows(&self.embedding.ws, r.embed_dropout)
+        } else {
+            self.embedding.ws.shallow_clone()
+        };
+        let embedded = Tensor::embedding(&table, tokens, -1, false, false);
+        let embedded = regularise::dropout(&embedded, c.dropout, train, r.locked);
+        // Weight drop masks W_hh before the call: one mask for the whole batch.
+        let weights: Vec<Tensor> = self
+            .lstm_weights
+            .iter()
+            .enumerate()
+            .map(|(i, w)| match i % 4 {
+                1 if train && r.weight_drop > 0.0 => w.dropout(r.weight_drop, true),
+                _ => w.shallow_clone(),
+            })
+            .collect();
+        let (hidden, state) = if train && r.locked && c.dropout > 0.0 && c.num_layers > 1 {
+            self.layer_by_layer(&embedded, state, &weights)
+        } else {
+            let weights: Vec<&Tensor> = weights.iter().collect();
+            let (hidden, h, c) = embedded.lstm(
+                &[&state.h, &state.c],
+                &weights,
+                true,
+                c.num_layers,
+                c.dropout,
+                train,
+                false,
+                true,
+            );
+            (hidden, LstmState { h, c })
+        };
         (
-            hidden.dropout(self.config.dropout, train),
-            LstmState { h, c },
+            regularise::dropout(&hidden, c.dropout, train, r.locked),
+            state,
         )
+    }
+
+    /// The LSTM one layer at a time with locked dropout between layers (training only: the
+    /// fused call draws its inter-layer masks per position).
+    fn layer_by_layer(
+        &self,
+        input: &Tensor,
+        state: &LstmState,
+        weights: &[Tensor],
+    ) -> (Tensor, LstmState) {
+        let (mut hs, mut cs) = (Vec::new(), Vec::new());
+        let mut input = input.shallow_clone();
+        for (layer, w) in weights.chunks(4).enumerate() {
+            if layer > 0 {
+                input = regularise::dropout(&input, self.config.dropout, true, true);
+            }
+            let layer = layer as i64;
+            let w: Vec<&Tensor> = w.iter().collect();
+            let (output, h, c) = input.lstm(
+                &[&state.h.narrow(0, layer, 1), &state.c.narrow(0, layer, 1)],
+                &w,
+                true,
+                1,
+                0.0,
+                true,
+                false,
+                true,
+            );
+            input = output;
+            hs.push(h);
+            cs.push(c);
+        }
+        let state = LstmState {
+            h: Tensor::cat(&hs, 0),
+            c: Tensor::cat(&cs, 0),
+        };
+        (input, state)
     }
 
     /// One time step in inference (no dropout, no autograd graph needed): `tokens` (`[batch]`,

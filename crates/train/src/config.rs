@@ -9,7 +9,7 @@
 
 use crate::error::TrainError;
 use crate::schedule::{DEFAULT_WARMUP, LrSchedule};
-use model::{ModelConfig, OutputKind};
+use model::{ModelConfig, OutputKind, Regularisation};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -74,6 +74,19 @@ pub struct TrainConfig {
     /// Dropout after the embedding, between LSTM layers and before the output layer, in [0, 1).
     #[arg(long, allow_negative_numbers = true)]
     pub dropout: Option<f64>,
+    /// Draw the dropout masks once per sequence and share them across its time steps (locked
+    /// or variational dropout; between layers the LSTM then runs a layer at a time). Needs
+    /// --dropout above 0.
+    #[arg(long)]
+    pub locked_dropout: bool,
+    /// Drop whole rows of the embedding (every occurrence of a token in a batch) with this
+    /// probability while training, in [0, 1) (default 0).
+    #[arg(long, allow_negative_numbers = true)]
+    pub embed_dropout: Option<f64>,
+    /// Zero each hidden-to-hidden LSTM weight with this probability, one mask per batch
+    /// (DropConnect, as in AWD-LSTM), in [0, 1) (default 0).
+    #[arg(long, allow_negative_numbers = true)]
+    pub weight_drop: Option<f64>,
     /// Share the embedding matrix with the output layer (full softmax only: give
     /// `--output-layer full` with preset cpu).
     #[arg(long)]
@@ -202,6 +215,9 @@ impl TrainConfig {
             hidden_size: None,
             num_layers: None,
             dropout: None,
+            locked_dropout: false,
+            embed_dropout: None,
+            weight_drop: None,
             tie_weights: false,
             output_layer: None,
             cutoffs: None,
@@ -292,6 +308,11 @@ impl TrainConfig {
                 dropout: self.dropout.unwrap_or(d.dropout),
                 tie_weights: self.tie_weights,
                 output,
+                regularisation: Regularisation {
+                    locked: self.locked_dropout,
+                    embed_dropout: self.embed_dropout.unwrap_or(0.0),
+                    weight_drop: self.weight_drop.unwrap_or(0.0),
+                },
             },
             batch_size: self.batch_size.unwrap_or(d.batch_size),
             seq_len: self.seq_len.unwrap_or(d.seq_len),
@@ -456,11 +477,20 @@ impl TrainParams {
     /// Checks every value, naming the flag.
     pub fn validate(&self) -> Result<(), TrainError> {
         let bad = |m: String| Err(TrainError::Param(m));
-        let dropout = self.model.dropout;
-        if !(0.0..1.0).contains(&dropout) {
-            return bad(format!(
-                "--dropout {dropout}: must be a number in [0, 1) (0: no dropout)"
-            ));
+        let r = &self.model.regularisation;
+        for (flag, p) in [
+            ("--dropout", self.model.dropout),
+            ("--embed-dropout", r.embed_dropout),
+            ("--weight-drop", r.weight_drop),
+        ] {
+            if !(0.0..1.0).contains(&p) {
+                return bad(format!("{flag} {p}: must be a number in [0, 1) (0: none)"));
+            }
+        }
+        if r.locked && self.model.dropout == 0.0 {
+            return bad(
+                "--locked-dropout shares dropout masks across time steps, but --dropout is 0; give --dropout above 0 or drop --locked-dropout".into(),
+            );
         }
         self.model.validate().map_err(|e| {
             TrainError::Param(format!(

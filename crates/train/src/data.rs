@@ -158,4 +158,15 @@ impl Streams {
     pub fn tokens(&self) -> u64 {
         self.inputs.numel() as u64
     }
+
+    /// The first `columns` tokens of every row (all of them when there are fewer): a fixed
+    /// sample spread over the whole stream, since the rows are its consecutive stretches.
+    pub fn prefix(&self, columns: i64) -> Streams {
+        let columns = columns.min(self.inputs.size()[1]);
+        Streams {
+            inputs: self.inputs.narrow(1, 0, columns),
+            targets: self.targets.narrow(1, 0, columns),
+            seq_len: self.seq_len,
+        }
+    }
 }

@@ -27,6 +27,10 @@ pub struct Record {
     /// [`crate::preview`]).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sample: Option<String>,
+    /// Tokens a validation scored when it was a fixed sample of the valid split rather than
+    /// all of it (see [`crate::evaluate::valid_sample`]); absent for whole-split figures.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub scored_tokens: Option<u64>,
 }
 
 /// The records as JSON lines.

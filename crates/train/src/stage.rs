@@ -9,7 +9,7 @@ use crate::config::{TrainConfig, TrainParams, parse_device};
 use crate::curve::write_curve;
 use crate::data::{Streams, check_lengths, read_corpus};
 use crate::error::TrainError;
-use crate::evaluate::{Evaluation, token_log_probs};
+use crate::evaluate::{Evaluation, token_log_probs, valid_sample};
 use crate::interrupt::take_stop_request;
 use crate::metrics::{Record, to_jsonl};
 use crate::progress::Progress;
@@ -167,8 +167,14 @@ pub fn run_with_hook(
     let train = Streams::new(&corpus.train.ids, params.batch_size, params.seq_len, device);
     let valid_streams = Streams::new(&corpus.valid.ids, params.batch_size, params.seq_len, device);
     let test_streams = Streams::new(&corpus.test.ids, params.batch_size, params.seq_len, device);
+    let interval_tokens = match params.eval_every {
+        0 => train.tokens(),
+        every => every * (params.batch_size * params.seq_len) as u64,
+    };
+    let valid_sample = valid_sample(&valid_streams, interval_tokens);
     let valid = ValidSet {
-        streams: &valid_streams,
+        streams: valid_sample.as_ref().unwrap_or(&valid_streams),
+        sampled: valid_sample.is_some(),
         tokens: corpus.valid.ids.len() as u64,
         characters: corpus.valid.characters,
         vocab: &corpus.vocab,
@@ -289,26 +295,12 @@ pub fn run_with_hook(
     checkpoint::write(&dir, &vs, learner.adam, &learner.hidden, &state, None)?;
 
     let (_best_vs, best_model) = model::load(&best_path, &params.model, device)?;
-    // The best validation is the one the best weights were saved at (evaluation is exact).
-    let valid_eval = state
-        .history
-        .iter()
-        .filter(|r| r.split == "valid")
-        .min_by(|a, b| a.loss.total_cmp(&b.loss))
-        .map(|r| Evaluation {
-            loss: r.loss,
-            perplexity: r.perplexity.unwrap_or(r.loss.exp()),
-            bits_per_char: r.bits_per_char.unwrap_or(f64::NAN),
-        })
-        .expect("a validation ran before the end");
     // The test split once, per token: its figures, and the mixture's below.
     let test_lps = token_log_probs(&best_model, &test_streams);
-    let test_eval = Evaluation::of_loss(
-        -test_lps.iter().sum::<f64>() / test_lps.len().max(1) as f64,
-        corpus.test.ids.len() as u64,
-        corpus.test.characters,
-    );
+    let test_eval = Evaluation::of_log_probs(&test_lps, &corpus.test);
+    // The whole valid split for the best weights (validations may have scored a sample).
     let valid_lps = token_log_probs(&best_model, &valid_streams);
+    let valid_eval = Evaluation::of_log_probs(&valid_lps, &corpus.valid);
     let (baseline, ngram) = score_baseline(
         params.ngram_order,
         corpus.vocab.len(),
@@ -335,6 +327,7 @@ pub fn run_with_hook(
         lr: state.lr,
         tokens_per_s: None,
         sample: None,
+        scored_tokens: None,
     });
     let write = |name: &str, bytes: &[u8]| {
         let path = dir.join(name);

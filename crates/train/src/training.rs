@@ -59,7 +59,12 @@ pub struct LoopHooks<'a> {
 /// The valid split and what bits per character need; the vocabulary decodes the preview
 /// sample of each validation.
 pub struct ValidSet<'a> {
+    /// What validations during training score: the whole split, or the fixed sample of
+    /// [`crate::evaluate::valid_sample`] (the best weights are scored on the whole split at
+    /// the end).
     pub streams: &'a Streams,
+    /// Whether `streams` is a sample, for the records.
+    pub sampled: bool,
     pub tokens: u64,
     pub characters: u64,
     pub vocab: &'a tokenize::Vocab,
@@ -133,6 +138,7 @@ pub fn validate(
         lr: state.lr,
         tokens_per_s: None,
         sample: Some(sample.clone()),
+        scored_tokens: valid.sampled.then(|| valid.streams.tokens()),
     });
     state.last_eval_step = Some(state.step);
     let improved = state.best_valid.is_none_or(|best| eval.loss < best);
@@ -161,6 +167,17 @@ pub fn validate(
     ));
     progress.println(&format!("       sample: {sample}"));
     Ok(eval)
+}
+
+/// Whether the end of an epoch validates: always without `eval_every`; with it, unless a
+/// validation ran less than half an interval ago (it would score nearly the same weights).
+fn epoch_end_validates(params: &TrainParams, state: &TrainState) -> bool {
+    let since = state.last_eval_step.map(|s| state.step - s);
+    match (params.eval_every, since) {
+        (_, Some(0)) => false,
+        (0, _) | (_, None) => true,
+        (every, Some(since)) => 2 * since >= every,
+    }
 }
 
 /// Trains until a stop condition. A stop request ([`StepAction::Stop`]) returns
@@ -250,6 +267,7 @@ pub fn train_loop(
                     lr: state.lr,
                     tokens_per_s: Some(rate),
                     sample: None,
+                    scored_tokens: None,
                 });
                 state.train_loss_sum = 0.0;
                 state.train_loss_steps = 0;
@@ -259,7 +277,7 @@ pub fn train_loop(
                 validate(learner, state, valid, best_path, progress)?;
             }
             if state.cursor == batches {
-                if state.last_eval_step != Some(state.step) {
+                if epoch_end_validates(&params, state) {
                     validate(learner, state, valid, best_path, progress)?;
                 }
                 state.epoch += 1;

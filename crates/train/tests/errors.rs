@@ -340,6 +340,45 @@ fn float_flags_refuse_negative_and_non_finite_values_naming_the_range() {
         );
     }
     resolve_error(&with(&|c| c.hidden_size = Some(-3)), &["--hidden-size"]);
+    for p in [-0.1, 1.0, f64::NAN] {
+        resolve_error(
+            &with(&|c| c.embed_dropout = Some(p)),
+            &["--embed-dropout ", "[0, 1)"],
+        );
+        resolve_error(
+            &with(&|c| c.weight_drop = Some(p)),
+            &["--weight-drop ", "[0, 1)"],
+        );
+    }
+}
+
+#[test]
+fn regularisation_flags_reach_the_model_and_locked_dropout_needs_dropout() {
+    let config = parse(&[
+        "--locked-dropout",
+        "--dropout",
+        "0.3",
+        "--embed-dropout",
+        "0.1",
+        "--weight-drop",
+        "0.25",
+    ])
+    .unwrap();
+    let params = config.resolve(100).unwrap();
+    let r = params.model.regularisation;
+    assert!(r.locked);
+    assert_eq!((r.embed_dropout, r.weight_drop), (0.1, 0.25));
+    // Without the flags: none, as before they existed.
+    assert!(
+        tiny_config()
+            .resolve(100)
+            .unwrap()
+            .model
+            .regularisation
+            .is_none()
+    );
+    let no_dropout = parse(&["--locked-dropout", "--dropout", "0"]).unwrap();
+    resolve_error(&no_dropout, &["--locked-dropout", "--dropout is 0"]);
 }
 
 #[test]

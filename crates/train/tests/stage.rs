@@ -333,3 +333,66 @@ fn a_sample_is_written_at_each_validation() {
             .all(|r| r.sample.is_none())
     );
 }
+
+/// `n` paragraphs of 12 characters drawn from 12 by a fixed linear congruential generator: text
+/// whose stretches differ, so that a sample of a split scores otherwise than the whole.
+fn scrambled_corpus(n: usize) -> Vec<String> {
+    let alphabet: Vec<char> = "春花秋月何时了往事知多少".chars().collect();
+    let mut x: u64 = 12345;
+    (0..n)
+        .map(|_| {
+            (0..12)
+                .map(|_| {
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    alphabet[(x >> 33) as usize % alphabet.len()]
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn validations_score_a_fixed_sample_of_a_large_valid_split_and_the_summary_the_whole() {
+    let _lock = torch_lock();
+    let tmp = tempfile::tempdir().unwrap();
+    // 13 tokens a paragraph: a valid split of 20% × 4,000 × 13 = 10,400 tokens, above the
+    // 8,192 that a validation scores at least, while 4 steps train 64 tokens.
+    let input = tokenize_artifact(tmp.path(), &scrambled_corpus(4000));
+    let config = TrainConfig {
+        max_steps: Some(12),
+        ..checkpointing_config()
+    };
+    let outcome = run(&input, tmp.path(), &config).unwrap();
+    let valid: Vec<Record> = records(outcome.artifact.dir())
+        .into_iter()
+        .filter(|r| r.split == "valid")
+        .collect();
+    assert_eq!(valid.len(), 3, "every 4 steps: {valid:?}");
+    let min_sample = train::evaluate::MIN_VALID_SAMPLE;
+    assert!(
+        valid.iter().all(|r| r.scored_tokens == Some(min_sample)),
+        "{valid:?}"
+    );
+    // The summary scores the best weights on the whole split: by hand, the same figure.
+    let dir = outcome.artifact.dir();
+    let config: model::ModelConfig =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap();
+    let (_vs, lm) = model::load(&dir.join("model.safetensors"), &config, Device::Cpu).unwrap();
+    let ids = tokenize::read_u32_stream(&input.join("valid.u32")).unwrap();
+    let streams = train::data::Streams::new(&ids, 2, 8, Device::Cpu);
+    let whole = train::evaluate::evaluate(&lm, &streams, ids.len() as u64, 1);
+    let s = &outcome.summary;
+    assert!(
+        (s.valid.loss - whole.loss).abs() < 1e-5,
+        "{} vs {}",
+        s.valid.loss,
+        whole.loss
+    );
+    let best_sampled = valid.iter().map(|r| r.loss).fold(f64::INFINITY, f64::min);
+    assert!(
+        (s.valid.loss - best_sampled).abs() > 1e-4,
+        "the sample and the whole split differ: {best_sampled}"
+    );
+}
