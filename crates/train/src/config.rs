@@ -24,13 +24,15 @@ pub enum Preset {
     /// Small, for minutes on 2 CPU cores (Song ci, characters): embed 128, hidden 256,
     /// 2 layers, dropout 0.1, adaptive softmax with cutoffs 500,2000 (2.4× the tokens/s of a
     /// full softmax over 5,896 characters), batch 64, seq 35, lr 4e-3, clip 1.0, validation
-    /// every 125 steps; 5 epochs, or with `--time-budget` as many as the budget allows, the
-    /// rate then decaying to zero at its end (docs/QUALITY.md compares the recipes).
+    /// every 125 steps; 5 epochs, or with `--time-budget` or `--max-steps` as many as the
+    /// budget allows, the rate then decaying to zero at its end (docs/QUALITY.md compares the
+    /// recipes).
     Cpu,
 }
 
-/// The epochs of a run with a `--time-budget` and no `--epochs`: the budget decides (a preset's
-/// few epochs would end a run on a fast machine with half of its budget unused).
+/// The epochs of a run with a `--time-budget` or `--max-steps` and no `--epochs`: the budget
+/// decides (a preset's few epochs would end a run on a fast machine with half of its budget
+/// unused, or a run of `--max-steps 6000` silently after 3,330).
 pub const BUDGET_EPOCHS: u32 = 1000;
 
 /// The output layer kind on the command line.
@@ -101,7 +103,7 @@ pub struct TrainConfig {
     #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
     pub cutoffs: Option<Vec<i64>>,
     /// Epochs over the train split (at least 1; default: the preset's, or with --time-budget
-    /// up to 1000, so that the budget decides).
+    /// or --max-steps up to 1000, so that the budget decides).
     #[arg(long, allow_negative_numbers = true)]
     pub epochs: Option<u32>,
     /// Stop after this many optimizer steps in total (at least 1).
@@ -316,11 +318,13 @@ impl TrainConfig {
             },
             batch_size: self.batch_size.unwrap_or(d.batch_size),
             seq_len: self.seq_len.unwrap_or(d.seq_len),
-            epochs: self.epochs.unwrap_or(if self.time_budget.is_some() {
-                BUDGET_EPOCHS
-            } else {
-                d.epochs
-            }),
+            epochs: self.epochs.unwrap_or(
+                if self.time_budget.is_some() || self.max_steps.is_some() {
+                    BUDGET_EPOCHS
+                } else {
+                    d.epochs
+                },
+            ),
             max_steps: self.max_steps,
             time_budget_s: self.time_budget,
             lr: self.lr.unwrap_or(d.lr),

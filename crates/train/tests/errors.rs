@@ -178,6 +178,28 @@ fn presets_resolve_to_the_documented_values() {
             div_value: 4.0
         }
     );
+    // A budget, of time or of steps, decides the epochs unless --epochs is given.
+    for budgeted in [
+        TrainConfig {
+            time_budget: Some(60.0),
+            ..TrainConfig::preset(Preset::Cpu)
+        },
+        TrainConfig {
+            max_steps: Some(6000),
+            ..TrainConfig::preset(Preset::Cpu)
+        },
+    ] {
+        assert_eq!(
+            budgeted.resolve(5896).unwrap().epochs,
+            train::config::BUDGET_EPOCHS
+        );
+        let capped = TrainConfig {
+            epochs: Some(2),
+            ..budgeted
+        };
+        assert_eq!(capped.resolve(5896).unwrap().epochs, 2);
+    }
+    assert_eq!(cpu.epochs, 5);
     // Cutoffs beyond a small vocabulary are dropped; --output-layer full overrides the preset.
     let small = TrainConfig::preset(Preset::Cpu).resolve(1000).unwrap();
     assert_eq!(
