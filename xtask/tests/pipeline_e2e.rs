@@ -108,7 +108,6 @@ impl Fixture {
     }
 }
 
-/// `(stage, artifact id, ran)` from the summary table at the end of a run.
 /// The names in `dir`, sorted.
 fn entries_of(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -120,6 +119,7 @@ fn entries_of(dir: &Path) -> Vec<String> {
     names
 }
 
+/// `(stage, artifact id, ran)` from the summary table at the end of a run.
 fn summary(out: &Output) -> Vec<(String, String, bool)> {
     let stdout = String::from_utf8_lossy(&out.stdout);
     stdout

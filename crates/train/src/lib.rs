@@ -32,7 +32,7 @@ pub use error::TrainError;
 pub use evaluate::{Evaluation, bits_per_char};
 pub use interrupt::{install_ctrlc_handler, request_stop};
 pub use schedule::LrSchedule;
-pub use stage::{TrainOutcome, TrainSummary, read_params, run, run_with_hook};
+pub use stage::{RunOptions, TrainOutcome, TrainSummary, read_params, run, run_with_hook};
 pub use training::{StepAction, StopReason};
 
 /// Stage name in artifact paths and manifests.

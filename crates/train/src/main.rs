@@ -1,9 +1,11 @@
-//! `jianghu-train`: trains the LSTM language model on a tokenize artifact.
+//! `jianghu-train`: trains the LSTM language model on a tokenize artifact. Besides the stage's
+//! flags it takes the protocol flags of every stage ([`artifact::ProtocolArgs`]: `--force`,
+//! `--result-file`).
 
 use anyhow::Context;
 use clap::Parser;
 use std::path::PathBuf;
-use train::TrainConfig;
+use train::{RunOptions, TrainConfig};
 
 /// Train an LSTM language model on a tokenize artifact and write a train artifact.
 #[derive(Parser, Debug)]
@@ -16,6 +18,8 @@ struct Args {
     /// Artifact root to write `train/<id>/` under (default: the root the input lies in).
     #[arg(long)]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    protocol: artifact::ProtocolArgs,
     #[command(flatten)]
     config: TrainConfig,
 }
@@ -36,11 +40,14 @@ fn run(args: Args) -> anyhow::Result<()> {
             .map(PathBuf::from)
             .unwrap_or_default(),
     };
-    let outcome = match train::run(&args.input, &root, &args.config) {
+    let options = RunOptions {
+        existing: args.protocol.existing(),
+    };
+    let outcome = match train::run(&args.input, &root, &args.config, options) {
         Err(e @ train::TrainError::Interrupted { .. }) => {
             // Ctrl-C: the checkpoint is written; exit like an interrupted shell command.
             eprintln!("train: {e}");
-            std::process::exit(130);
+            std::process::exit(artifact::INTERRUPTED_EXIT_CODE);
         }
         other => other.with_context(|| format!("training on {}", args.input.display()))?,
     };
@@ -85,6 +92,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         b.mixture.valid.bits_per_char,
         b.mixture.test.bits_per_char
     );
+    args.protocol.report(&outcome.artifact, outcome.skipped)?;
     Ok(())
 }
 

@@ -17,7 +17,7 @@ use crate::resume::ResumeSlot;
 use crate::schedule::run_fraction;
 use crate::training::{Learner, LoopHooks, StepAction, StopReason, ValidSet, train_loop, validate};
 use crate::{CONFIG_FILE, CURVE_FILE, FORMAT_VERSION, METRICS_FILE, STAGE};
-use artifact::{Artifact, Begin, InputRef, Producer, StageSpec};
+use artifact::{Artifact, Begin, Existing, InputRef, Producer, StageSpec};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Instant;
@@ -42,6 +42,14 @@ pub struct TrainSummary {
     pub device: String,
 }
 
+/// How this process runs the stage, apart from its parameters (which make the artifact's id):
+/// the binary's `--force`.
+#[derive(Debug, Default)]
+pub struct RunOptions {
+    /// What to do with a complete artifact of the same id.
+    pub existing: Existing,
+}
+
 /// What [`run`] did.
 #[derive(Debug)]
 pub struct TrainOutcome {
@@ -61,9 +69,10 @@ pub fn run(
     input: &Path,
     output_root: &Path,
     config: &TrainConfig,
+    options: RunOptions,
 ) -> Result<TrainOutcome, TrainError> {
     take_stop_request();
-    run_with_hook(input, output_root, config, &|_| {
+    run_with_hook(input, output_root, config, options, &|_| {
         if take_stop_request() {
             StepAction::Stop
         } else {
@@ -77,6 +86,7 @@ pub fn run_with_hook(
     input: &Path,
     output_root: &Path,
     config: &TrainConfig,
+    options: RunOptions,
     after_step: &dyn Fn(u64) -> StepAction,
 ) -> Result<TrainOutcome, TrainError> {
     let corpus = read_corpus(input)?;
@@ -102,7 +112,7 @@ pub fn run_with_hook(
         }],
     };
     let producer = Producer::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
-    let staging = match artifact::begin(output_root, spec, producer)? {
+    let staging = match artifact::begin(output_root, spec, producer, options.existing)? {
         Begin::Complete(artifact) => {
             let summary =
                 serde_json::from_value(artifact.manifest().metrics.clone()).map_err(|e| {
