@@ -64,10 +64,16 @@ pub fn exit_code<E: AsRef<dyn Error + 'static>>(result: Result<(), E>) -> ExitCo
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", chain(e.as_ref()));
+            eprintln!("{}", error_line(e.as_ref()));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The line [`exit_code`] prints for a failure, `error: ` and the cause chain; for a stage that
+/// also keeps a log of its own (train's `--log-file`).
+pub fn error_line(error: &(dyn Error + 'static)) -> String {
+    format!("error: {}", chain(error))
 }
 
 /// `error` followed by each of its causes (`: `-separated), leaving out a cause whose text is

@@ -11,6 +11,7 @@ use crate::data::{Streams, check_lengths, read_corpus};
 use crate::error::TrainError;
 use crate::evaluate::{Evaluation, token_log_probs};
 use crate::interrupt::take_stop_request;
+use crate::log::LogFile;
 use crate::metrics::{Record, to_jsonl};
 use crate::progress::Progress;
 use crate::resume::ResumeSlot;
@@ -43,11 +44,13 @@ pub struct TrainSummary {
 }
 
 /// How this process runs the stage, apart from its parameters (which make the artifact's id):
-/// the binary's `--force`.
+/// the binary's `--force` and `--log-file`.
 #[derive(Debug, Default)]
 pub struct RunOptions {
     /// What to do with a complete artifact of the same id.
     pub existing: Existing,
+    /// Where the plain progress lines and messages are appended as well (see [`crate::log`]).
+    pub log: Option<LogFile>,
 }
 
 /// What [`run`] did.
@@ -157,13 +160,6 @@ pub fn run_with_hook(
                 fields,
             });
         }
-        if automatic && !config.quiet {
-            eprintln!(
-                "train: continuing the interrupted run from its checkpoint {} (step {}); delete that folder to start over",
-                ck.dir.display(),
-                ck.state.step
-            );
-        }
     }
     if let Some(threads) = config.threads {
         tch::set_num_threads(threads);
@@ -237,7 +233,20 @@ pub fn run_with_hook(
         state.elapsed_s,
         params.time_budget_s,
     );
-    let mut progress = Progress::new(config.quiet, state.step, done_fraction, budget_left_s);
+    let mut progress = Progress::new(
+        config.quiet,
+        options.log,
+        state.step,
+        done_fraction,
+        budget_left_s,
+    );
+    if automatic && let Some(ck) = &resume {
+        progress.println(&format!(
+            "train: continuing the interrupted run from its checkpoint {} (step {}); delete that folder to start over",
+            ck.dir.display(),
+            ck.state.step
+        ));
+    }
     let started = Instant::now();
     let mut learner = Learner {
         model: &model,
@@ -356,7 +365,7 @@ pub fn run_with_hook(
     write(METRICS_FILE, to_jsonl(&history).as_bytes())?;
     ngram.save(dir.join(ngram::FILE_NAME))?;
     if let Err(e) = write_curve(&dir.join(CURVE_FILE), &history) {
-        eprintln!("warning: could not draw {CURVE_FILE}: {e}");
+        progress.warn(&format!("warning: could not draw {CURVE_FILE}: {e}"));
         write(
             CURVE_FILE,
             format!("<svg xmlns=\"http://www.w3.org/2000/svg\"><text x=\"10\" y=\"20\">curve unavailable: {e}</text></svg>\n").as_bytes(),
@@ -379,12 +388,11 @@ pub fn run_with_hook(
     if let Some(dir) = &config.resume
         && dir.as_path() != slot.dir()
         && crate::resume::retire(output_root, dir)?
-        && !config.quiet
     {
-        eprintln!(
+        progress.println(&format!(
             "train: removed the checkpoint {} that this run continued",
             dir.display()
-        );
+        ));
     }
     Ok(TrainOutcome {
         artifact,

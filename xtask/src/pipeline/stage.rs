@@ -1,6 +1,7 @@
 //! The four stages as the orchestrator sees them: their binaries, the flags that connect them to
 //! a corpus, and running one as a child process under the process protocol: its output also
-//! goes to a log file, it says what it did in a result file
+//! goes to a log file (train's stderr stays on the terminal when there is one, for its progress
+//! bar, and the stage logs its plain lines itself), it says what it did in a result file
 //! ([`artifact::StageResult`]), and a stage stopped by Ctrl-C or SIGTERM is reported as
 //! [`Interrupted`].
 
@@ -12,7 +13,7 @@ use artifact::{Manifest, Outcome, StageResult};
 use nix::sys::signal::Signal;
 use std::ffi::OsString;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -165,7 +166,7 @@ pub(crate) fn run_stage(
         command.arg("--force");
     }
     let started = Instant::now();
-    let status = run_logged(&mut command, &log_path)?;
+    let status = run_logged(&mut command, &log_path, StderrRoute::for_stage(stage))?;
     let seconds = started.elapsed().as_secs_f64();
     if stopped_by_signal(status) {
         return Err(Interrupted(stage).into());
@@ -199,14 +200,40 @@ pub(crate) fn run_stage(
     })
 }
 
-/// Runs `command` with its stdout and stderr copied both to ours and to `log`, which is
-/// started afresh with the command line.
-fn run_logged(command: &mut Command, log: &Path) -> Result<ExitStatus> {
-    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+/// Where a stage's stderr goes while it runs.
+enum StderrRoute {
+    /// Copied line by line to ours and to the log, as its stdout always is. Off a terminal the
+    /// stages write only plain lines.
+    Copied,
+    /// Straight to this terminal, so that a stage that draws a progress bar draws it as when run
+    /// alone; the stage appends its plain lines to the log itself (`--log-file`).
+    Terminal(Stdio),
+}
+
+impl StderrRoute {
+    /// Train's progress bar goes to our terminal when there is one; everything else is copied.
+    fn for_stage(stage: Stage) -> StderrRoute {
+        if stage == Stage::Train && std::io::stderr().is_terminal() {
+            StderrRoute::Terminal(Stdio::inherit())
+        } else {
+            StderrRoute::Copied
+        }
+    }
+}
+
+/// Runs `command` with its stdout copied both to ours and to `log`, and its stderr as `route`
+/// says. `log` is started afresh with the command line.
+fn run_logged(command: &mut Command, log: &Path, route: StderrRoute) -> Result<ExitStatus> {
+    command.stdout(Stdio::piped());
+    match route {
+        StderrRoute::Copied => command.stderr(Stdio::piped()),
+        StderrRoute::Terminal(terminal) => command.arg("--log-file").arg(log).stderr(terminal),
+    };
     let line = format!("$ {}", crate::describe(command));
     eprintln!("{line}");
     std::fs::write(log, format!("{line}\n"))
         .with_context(|| format!("cannot create {}", log.display()))?;
+    // Appending: with its stderr on the terminal, the stage appends to the same file.
     let file = File::options()
         .append(true)
         .open(log)
@@ -219,11 +246,10 @@ fn run_logged(command: &mut Command, log: &Path) -> Result<ExitStatus> {
         )
     })?;
     let out = child.stdout.take().expect("stdout is piped");
-    let err = child.stderr.take().expect("stderr is piped");
-    let copies = [
-        spawn_tee(out, std::io::stdout(), Arc::clone(&file)),
-        spawn_tee(err, std::io::stderr(), file),
-    ];
+    let mut copies = vec![spawn_tee(out, std::io::stdout(), Arc::clone(&file))];
+    if let Some(err) = child.stderr.take() {
+        copies.push(spawn_tee(err, std::io::stderr(), file));
+    }
     let status = child.wait()?;
     for copy in copies {
         copy.join().expect("a log copier does not panic")?;
@@ -330,12 +356,13 @@ mod tests {
         }
     }
 
-    /// Shell that reads `--result-file PATH` and `--force` from the arguments into `$result`
-    /// and `$force`.
+    /// Shell that reads `--result-file PATH`, `--log-file PATH` and `--force` from the
+    /// arguments into `$result`, `$log` and `$force`.
     const READ_FLAGS: &str = r#"force=no
 while [ $# -gt 0 ]; do
   case "$1" in
     --result-file) result="$2"; shift ;;
+    --log-file) log="$2"; shift ;;
     --force) force=yes ;;
   esac
   shift
@@ -414,5 +441,64 @@ echo '{{"stage":"clean","id":"0123456789abcdef","outcome":"ran"}}' > "$result""#
             err.contains("names stage `clean`, but `tokenize` was run"),
             "{err}"
         );
+    }
+
+    /// Everything written to the pseudo-terminal whose master is `master`, until its last
+    /// slave is closed.
+    fn read_terminal(master: std::os::fd::OwnedFd) -> String {
+        let mut master = File::from(master);
+        let mut bytes = Vec::new();
+        // Linux ends a pseudo-terminal's output with EIO once no slave is open.
+        let _ = master.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    #[test]
+    fn on_a_terminal_the_stage_draws_there_and_its_plain_lines_reach_the_log() {
+        let fake = FakeStage::new(
+            Stage::Train,
+            &format!(
+                r#"{READ_FLAGS}
+if [ -t 2 ]; then printf '\r[=====>    ]  50%%' >&2; else echo 'stderr is no terminal' >&2; fi
+if [ -n "$log" ]; then echo ' 50%  step 5  loss 3.000' >> "$log"; fi
+echo 'train: wrote the artifact'"#
+            ),
+        );
+        let terminal = nix::pty::openpty(None, None).unwrap();
+        let log = fake.dir.path().join("train.log");
+        let mut command = Command::new(fake.dir.path().join(Stage::Train.binary()));
+        let status = run_logged(
+            &mut command,
+            &log,
+            StderrRoute::Terminal(Stdio::from(terminal.slave)),
+        )
+        .unwrap();
+        drop(command);
+        assert!(status.success());
+        let shown = read_terminal(terminal.master);
+        assert!(shown.contains("[=====>    ]  50%"), "{shown:?}");
+        let logged = std::fs::read_to_string(&log).unwrap();
+        let lines: Vec<&str> = logged.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                format!(
+                    "$ {} --log-file {}",
+                    fake.dir.path().join("jianghu-train").display(),
+                    log.display()
+                )
+                .as_str(),
+                " 50%  step 5  loss 3.000",
+                "train: wrote the artifact"
+            ],
+            "{logged}"
+        );
+
+        // Off a terminal both streams are copied to the log, and no --log-file is passed.
+        let mut command = Command::new(fake.dir.path().join(Stage::Train.binary()));
+        run_logged(&mut command, &log, StderrRoute::Copied).unwrap();
+        let logged = std::fs::read_to_string(&log).unwrap();
+        assert!(logged.contains("stderr is no terminal"), "{logged}");
+        assert!(!logged.contains("--log-file"), "{logged}");
     }
 }
