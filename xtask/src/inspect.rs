@@ -315,7 +315,9 @@ mod tests {
             inputs,
         };
         let producer = Producer::new("test", "0");
-        let Begin::Staging(staging) = begin(root, spec, producer).unwrap() else {
+        let Begin::Staging(staging) =
+            begin(root, spec, producer, artifact::Existing::Reuse).unwrap()
+        else {
             panic!("fresh root")
         };
         std::fs::write(staging.dir().join("out.txt"), stage).unwrap();

@@ -2,8 +2,9 @@
 //! process (the stage binaries, built in release mode), so that a crash in one stage leaves the
 //! artifacts of the others intact. Parameters come from the corpus's `pipeline.toml`, a preset
 //! in it and `--set` overrides (see `pipeline/params.rs`). A stage whose id matches a complete
-//! artifact is skipped by the stage itself; the run ends with the generated samples on stdout
-//! and a summary table.
+//! artifact is skipped by the stage itself, which says whether it ran in its result file (the
+//! process protocol is in `pipeline/stage.rs`); the run ends with the generated samples on
+//! stdout and a summary table.
 
 pub(crate) mod corpus;
 pub(crate) mod params;
@@ -118,12 +119,11 @@ pub(crate) fn print_summary(corpus: &Corpus, rows: &[StageRun]) {
         "stage", "artifact", "", "time"
     );
     for r in rows {
-        let ran = if r.ran { "ran" } else { "skipped" };
         println!(
             "{:<9} {:<16} {:<8} {:>7.1}s  {}",
             r.stage.name(),
             r.id,
-            ran,
+            r.outcome.name(),
             r.seconds,
             r.figures
         );

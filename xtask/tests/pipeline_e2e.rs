@@ -1,6 +1,7 @@
 //! The four stages end to end through `cargo xtask pipeline`, on a tiny generated corpus:
 //! artifacts exist and verify, a second run skips every stage, a changed generate parameter
 //! reruns only generate, `inspect --json` reports the lineage, `report` writes the page,
+//! training draws its progress bar on a terminal while its log gets plain lines,
 //! `generate --interactive` answers on the terminal, a killed stage leaves nothing that a later
 //! run accepts as complete, and the next run continues training from the checkpoint.
 //!
@@ -108,7 +109,43 @@ impl Fixture {
     }
 }
 
-/// `(stage, artifact id, ran)` from the summary table at the end of a run.
+/// Runs `command` with its stderr on a pseudo-terminal (stdout piped away); returns what the
+/// terminal showed and how the command ended.
+fn on_terminal(mut command: Command) -> (String, std::process::ExitStatus) {
+    use std::io::Read;
+    let size = nix::pty::Winsize {
+        ws_row: 24,
+        ws_col: 120,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let terminal = nix::pty::openpty(Some(&size), None).unwrap();
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(terminal.slave))
+        .spawn()
+        .unwrap();
+    // Our copy of the terminal's slave end goes with the command, so that reading the master
+    // ends when the child's copies close.
+    drop(command);
+    let mut master = std::fs::File::from(terminal.master);
+    let reader = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        // Linux ends a pseudo-terminal's output with EIO once no slave is open.
+        let _ = master.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    });
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    let status = child.wait().unwrap();
+    (reader.join().unwrap(), status)
+}
+
 /// The names in `dir`, sorted.
 fn entries_of(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -120,6 +157,7 @@ fn entries_of(dir: &Path) -> Vec<String> {
     names
 }
 
+/// `(stage, artifact id, ran)` from the summary table at the end of a run.
 fn summary(out: &Output) -> Vec<(String, String, bool)> {
     let stdout = String::from_utf8_lossy(&out.stdout);
     stdout
@@ -223,6 +261,32 @@ fn four_stages_skip_rerun_lineage_and_a_killed_stage() {
     assert_eq!(ran(&third), ["generate"]);
     let samples = fx.inspect_json("tiny/generate/latest");
     assert_eq!(samples["view"]["samples"].as_array().unwrap().len(), 3);
+
+    // On a terminal, training draws its progress bar there as when run alone, and its log
+    // still gets the plain lines (it used to show plain lines: its stderr went through a pipe).
+    let (shown, status) = on_terminal(fx.xtask(&[
+        "pipeline",
+        "--corpus",
+        fx.corpus.to_str().unwrap(),
+        "--from",
+        "train",
+        "--to",
+        "train",
+        "--force",
+        "train",
+    ]));
+    assert!(status.success(), "{shown}");
+    let bar_drawn = shown
+        .split(['\r', '\n'])
+        .any(|line| line.contains("] ") && line.contains("%  step "));
+    assert!(bar_drawn, "no progress bar on the terminal: {shown:?}");
+    let log = std::fs::read_to_string(fx.artifacts.join("tiny/logs/train.log")).unwrap();
+    assert!(log.contains("\nvalid  step 6 "), "{log}");
+    assert!(log.contains("train: wrote "), "stdout is kept too: {log}");
+    assert!(
+        !log.contains('\r') && !log.contains('\u{1b}'),
+        "the bar was logged: {log:?}"
+    );
 
     // `cargo xtask generate --interactive` talks to the terminal: a prompt, a continuation per
     // line of input, and no new artifact.

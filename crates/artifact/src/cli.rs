@@ -1,8 +1,56 @@
-//! What every stage binary shares at its very end: how a failure is shown (one line, each cause
-//! once).
+//! What every stage binary shares on its command line: the flags of the process protocol
+//! ([`ProtocolArgs`]: `--force`, `--result-file`), and at its very end how a failure is shown
+//! (one line, each cause once).
 
+use crate::outcome::{Outcome, StageResult};
+use crate::stage::Existing;
+use crate::{Artifact, Result};
 use std::error::Error;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// The flags by which a stage binary is run by the orchestrator (`cargo xtask`), the same in
+/// every stage; flattened into each binary's arguments.
+#[derive(clap::Args, Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProtocolArgs {
+    /// Make the artifact again even when a complete one with the same parameters and inputs
+    /// exists (the old one stays readable until the new one replaces it)
+    #[arg(long)]
+    pub force: bool,
+    /// When the run has succeeded, write `{"stage", "id", "outcome": "ran"|"skipped"}` to this
+    /// file (one line of JSON): the artifact now `latest` and whether this run made it
+    #[arg(long, value_name = "PATH")]
+    pub result_file: Option<PathBuf>,
+}
+
+impl ProtocolArgs {
+    /// What the stage does with a complete artifact of its id.
+    pub fn existing(&self) -> Existing {
+        if self.force {
+            Existing::Replace
+        } else {
+            Existing::Reuse
+        }
+    }
+
+    /// Writes the result file, if one was asked for: `artifact` is what the run left, `skipped`
+    /// whether it was found complete. Call it last, once everything else succeeded.
+    pub fn report(&self, artifact: &Artifact, skipped: bool) -> Result<()> {
+        let Some(path) = &self.result_file else {
+            return Ok(());
+        };
+        StageResult {
+            stage: artifact.manifest().stage.clone(),
+            id: artifact.id().to_owned(),
+            outcome: if skipped {
+                Outcome::Skipped
+            } else {
+                Outcome::Ran
+            },
+        }
+        .write(path)
+    }
+}
 
 /// Turns a stage binary's result into its exit status, printing a failure as one `error: …`
 /// line with its cause chain, each cause once: a cause whose text the message already shows
@@ -16,10 +64,16 @@ pub fn exit_code<E: AsRef<dyn Error + 'static>>(result: Result<(), E>) -> ExitCo
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", chain(e.as_ref()));
+            eprintln!("{}", error_line(e.as_ref()));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The line [`exit_code`] prints for a failure, `error: ` and the cause chain; for a stage that
+/// also keeps a log of its own (train's `--log-file`).
+pub fn error_line(error: &(dyn Error + 'static)) -> String {
+    format!("error: {}", chain(error))
 }
 
 /// `error` followed by each of its causes (`: `-separated), leaving out a cause whose text is

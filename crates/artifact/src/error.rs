@@ -63,6 +63,10 @@ pub enum ArtifactError {
     NoLatest { root: PathBuf, stage: String },
     #[error("artifact {dir}: {message}")]
     Invalid { dir: PathBuf, message: String },
+    #[error(
+        "{path} is not a stage result ({message}); the stage binaries and the orchestrator come from different builds: build them again (`cargo build --release`)"
+    )]
+    BadResult { path: PathBuf, message: String },
 }
 
 impl ArtifactError {

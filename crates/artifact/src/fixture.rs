@@ -2,7 +2,7 @@
 //! feature): the tests of `tokenize`, `train` and `generate` need a clean artifact without
 //! running the clean stage.
 
-use crate::{ArtifactError, Begin, Producer, Result, StageSpec, begin};
+use crate::{ArtifactError, Begin, Existing, Producer, Result, StageSpec, begin};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -15,7 +15,7 @@ pub fn commit_files(root: &Path, spec: StageSpec, files: &[(&str, &[u8])]) -> Re
         version: "0.0.0".into(),
         git_rev: None,
     };
-    let staging = match begin(root, spec, producer)? {
+    let staging = match begin(root, spec, producer, Existing::Reuse)? {
         Begin::Staging(staging) => staging,
         Begin::Complete(artifact) => return Ok(artifact.dir().to_path_buf()),
     };

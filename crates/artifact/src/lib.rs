@@ -11,7 +11,13 @@
 //! Readers use [`Artifact::open`] (or [`Artifact::latest`]), which checks the stage name and the
 //! format version; [`Artifact::verify`] re-hashes every output, and a stage checks the upstream
 //! files it reads with [`Artifact::verify_files`] before using them. [`begin`] makes an artifact
-//! that fails verification anew, so rerunning its stage is always the way out.
+//! that fails verification anew, so rerunning its stage is always the way out, and makes any
+//! artifact anew when asked to ([`Existing::Replace`], a stage binary's `--force`).
+//!
+//! The process side of the contract is here too: the flags every stage binary takes from the
+//! orchestrator ([`ProtocolArgs`]), the result file that tells it what the run did
+//! ([`StageResult`]), the Ctrl-C handler ([`exit_on_interrupt`]) and the exit status
+//! ([`exit_code`]).
 
 mod atomic;
 mod canonical;
@@ -22,17 +28,19 @@ pub mod fixture;
 mod hash;
 mod interrupt;
 mod manifest;
+mod outcome;
 mod stage;
 mod store;
 
 pub use atomic::write_atomic;
 pub use canonical::canonical_json;
-pub use cli::exit_code;
+pub use cli::{ProtocolArgs, error_line, exit_code};
 pub use error::ArtifactError;
 pub use hash::sha256_file;
 pub use interrupt::{INTERRUPTED_EXIT_CODE, exit_on_interrupt};
 pub use manifest::{InputRef, MANIFEST_FILE, MANIFEST_SCHEMA, Manifest, OutputEntry, Producer};
-pub use stage::{Begin, FORCE_ENV, StageSpec, Staging, begin, rebuild};
+pub use outcome::{Outcome, StageResult};
+pub use stage::{Begin, Existing, StageSpec, Staging, begin};
 pub use store::{Artifact, LATEST_FILE, is_artifact_id, latest_id};
 
 /// `Result` with this crate's error.

@@ -15,16 +15,16 @@ use std::time::Instant;
 /// Prefix of staging directories; they sit next to the artifacts of their stage.
 const STAGING_PREFIX: &str = ".staging-";
 
-/// Environment variable naming stages (comma-separated, or `all`) whose complete artifacts
-/// [`begin`] ignores, so they are made again; `cargo xtask pipeline --force` sets it. The old
-/// artifact stays readable until the new one is committed over it.
-pub const FORCE_ENV: &str = "JIANGHU_FORCE";
-
-/// Whether a `JIANGHU_FORCE` value names `stage`.
-fn force_names(list: &str, stage: &str) -> bool {
-    list.split(',')
-        .map(str::trim)
-        .any(|s| s == stage || s == "all")
+/// What [`begin`] does with a complete artifact that already has the stage's id. The stage
+/// binaries take it from `--force` (see [`crate::ProtocolArgs`]); it is an argument rather than
+/// something the library looks up, so a library caller always says which it wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Existing {
+    /// Use it (once it verifies): the stage has nothing to do.
+    #[default]
+    Reuse,
+    /// Make it again. The old artifact stays readable until the new one is committed over it.
+    Replace,
 }
 
 /// Everything that determines a stage's output, and so its id.
@@ -67,12 +67,16 @@ pub enum Begin {
 /// with the same id exists and verifies (and marks it `latest`), otherwise a fresh staging
 /// directory. An artifact of the same id that fails verification (a damaged manifest, a changed
 /// or missing output) is made again, with a warning on stderr: rerunning a stage is always the
-/// way out of a damaged artifact. Leftovers of interrupted runs are removed first. A stage named
-/// in `JIANGHU_FORCE` is made again, as by [`rebuild`].
-pub fn begin(root: &Path, spec: StageSpec, producer: Producer) -> Result<Begin> {
-    let force = std::env::var(FORCE_ENV).is_ok_and(|list| force_names(&list, &spec.stage));
+/// way out of a damaged artifact. Leftovers of interrupted runs are removed first. With
+/// [`Existing::Replace`] a complete artifact is made again all the same.
+pub fn begin(
+    root: &Path,
+    spec: StageSpec,
+    producer: Producer,
+    existing: Existing,
+) -> Result<Begin> {
     let final_dir = root.join(&spec.stage).join(spec.id());
-    if !force && final_dir.join(MANIFEST_FILE).is_file() {
+    if existing == Existing::Reuse && final_dir.join(MANIFEST_FILE).is_file() {
         let found = Artifact::open(&final_dir, &spec.stage, spec.format_version)
             .and_then(|artifact| artifact.verify().map(|()| artifact));
         match found {
@@ -91,7 +95,7 @@ pub fn begin(root: &Path, spec: StageSpec, producer: Producer) -> Result<Begin> 
 
 /// Starts a stage even when a complete artifact with its id exists: that one stays in place
 /// until the new one is committed over it.
-pub fn rebuild(root: &Path, spec: StageSpec, producer: Producer) -> Result<Staging> {
+fn rebuild(root: &Path, spec: StageSpec, producer: Producer) -> Result<Staging> {
     let id = spec.id();
     let stage_dir = root.join(&spec.stage);
     let final_dir = stage_dir.join(&id);
@@ -256,19 +260,4 @@ pub(crate) fn list_files(dir: &Path) -> Result<Vec<String>> {
     walk(dir, dir, &mut out)?;
     out.sort();
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::force_names;
-
-    #[test]
-    fn force_list_names_stages_or_all() {
-        assert!(force_names("train", "train"));
-        assert!(force_names("clean, train", "train"));
-        assert!(force_names("all", "generate"));
-        assert!(!force_names("train", "generate"));
-        assert!(!force_names("", "train"));
-        assert!(!force_names("trains", "train"));
-    }
 }

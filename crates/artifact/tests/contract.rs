@@ -1,8 +1,8 @@
 //! The artifact contract end to end: ids, commit, skip, interruption, tampering, versions.
 
 use artifact::{
-    Artifact, ArtifactError, Begin, InputRef, MANIFEST_FILE, Manifest, Producer, StageSpec,
-    Staging, begin,
+    Artifact, ArtifactError, Begin, Existing, InputRef, MANIFEST_FILE, Manifest, Producer,
+    StageSpec, Staging, begin,
 };
 use serde_json::json;
 use std::path::Path;
@@ -29,7 +29,7 @@ fn producer() -> Producer {
 }
 
 fn stage(root: &Path, spec: StageSpec) -> Staging {
-    match begin(root, spec, producer()).unwrap() {
+    match begin(root, spec, producer(), Existing::Reuse).unwrap() {
         Begin::Staging(staging) => staging,
         Begin::Complete(a) => panic!("unexpected complete artifact {}", a.dir().display()),
     }
@@ -108,7 +108,14 @@ fn same_spec_is_complete_and_latest_points_at_it() {
     let first = committed(root.path());
     let latest = Artifact::latest(root.path(), "tokenize", 3).unwrap();
     assert_eq!(latest.id(), first.id());
-    match begin(root.path(), spec(json!({"level": "word"})), producer()).unwrap() {
+    match begin(
+        root.path(),
+        spec(json!({"level": "word"})),
+        producer(),
+        Existing::Reuse,
+    )
+    .unwrap()
+    {
         Begin::Complete(a) => assert_eq!(a.id(), first.id()),
         Begin::Staging(_) => panic!("a complete artifact was not recognised"),
     }
@@ -250,11 +257,19 @@ fn stage_may_not_write_its_own_manifest() {
 }
 
 #[test]
-fn rebuild_replaces_a_complete_artifact_only_on_commit() {
+fn replacing_makes_a_complete_artifact_again_and_swaps_it_only_on_commit() {
     let root = tempfile::tempdir().unwrap();
     let first = committed(root.path());
-    let staging =
-        artifact::rebuild(root.path(), spec(json!({"level": "word"})), producer()).unwrap();
+    let begun = begin(
+        root.path(),
+        spec(json!({"level": "word"})),
+        producer(),
+        Existing::Replace,
+    )
+    .unwrap();
+    let Begin::Staging(staging) = begun else {
+        panic!("Existing::Replace must not reuse the complete artifact");
+    };
     assert_eq!(staging.id(), first.id());
     // Until the new one is committed, the old artifact is still complete and readable.
     Artifact::open(first.dir(), "tokenize", 3)
@@ -326,7 +341,12 @@ fn begin_makes_a_damaged_artifact_anew() {
         let root = tempfile::tempdir().unwrap();
         let first = committed(root.path());
         damage(&first);
-        let staging = match begin(root.path(), spec(json!({"level": "word"})), producer()) {
+        let staging = match begin(
+            root.path(),
+            spec(json!({"level": "word"})),
+            producer(),
+            Existing::Reuse,
+        ) {
             Ok(Begin::Staging(staging)) => staging,
             Ok(Begin::Complete(_)) => panic!("{what}: a damaged artifact was taken as complete"),
             Err(e) => panic!("{what}: {e}"),

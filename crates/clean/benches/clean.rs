@@ -53,7 +53,9 @@ fn bench(c: &mut Criterion) {
         b.iter_batched(
             || tempfile::tempdir().expect("temp dir"),
             |out| {
-                let outcome = clean::run(input.path(), out.path(), &config).expect("clean run");
+                let outcome =
+                    clean::run(input.path(), out.path(), &config, artifact::Existing::Reuse)
+                        .expect("clean run");
                 assert!(!outcome.skipped);
                 out
             },

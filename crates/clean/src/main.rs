@@ -1,6 +1,7 @@
 //! `jianghu-clean`: cleans a corpus directory into a clean artifact and prints a summary: every
 //! skipped file with its reason, files that mix encodings with their line counts, removals per
-//! rule with the characters they took, and warnings (on stderr) naming file and line.
+//! rule with the characters they took, and warnings (on stderr) naming file and line. It takes
+//! the protocol flags of every stage ([`artifact::ProtocolArgs`]: `--force`, `--result-file`).
 
 use anyhow::Context;
 use clap::Parser;
@@ -23,6 +24,8 @@ struct Cli {
     #[arg(long, value_name = "ARTIFACT_ROOT")]
     output: PathBuf,
     #[command(flatten)]
+    protocol: artifact::ProtocolArgs,
+    #[command(flatten)]
     config: clean::CleanConfig,
 }
 
@@ -33,7 +36,13 @@ fn main() -> std::process::ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     artifact::exit_on_interrupt("clean").context("cannot install the Ctrl-C handler")?;
     let started = Instant::now();
-    let outcome = clean::run(&cli.input, &cli.output, &cli.config).with_context(|| {
+    let outcome = clean::run(
+        &cli.input,
+        &cli.output,
+        &cli.config,
+        cli.protocol.existing(),
+    )
+    .with_context(|| {
         format!(
             "cleaning {} into {}",
             cli.input.display(),
@@ -101,5 +110,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("warning: {}: {warning}", f.path);
         }
     }
+    cli.protocol.report(&outcome.artifact, outcome.skipped)?;
     Ok(())
 }

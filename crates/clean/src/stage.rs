@@ -9,7 +9,7 @@ use crate::error::CleanError;
 use crate::report::{CleanSummary, FileReport, REPORT_FILE, Report};
 use crate::rules::{RULES_FILE, Rules, names};
 use crate::{FORMAT_VERSION, STAGE};
-use artifact::{Artifact, Begin, InputRef, Producer, StageSpec};
+use artifact::{Artifact, Begin, Existing, InputRef, Producer, StageSpec};
 use rayon::prelude::*;
 use std::path::Path;
 
@@ -28,11 +28,13 @@ pub struct CleanOutcome {
 }
 
 /// Cleans the corpus directory `input` into a clean artifact under `output_root`
-/// (`artifacts/<corpus>`).
+/// (`artifacts/<corpus>`); `existing` says whether a complete artifact of the same id is reused
+/// or made again.
 pub fn run(
     input: &Path,
     output_root: &Path,
     config: &CleanConfig,
+    existing: Existing,
 ) -> Result<CleanOutcome, CleanError> {
     let rules = Rules::from_config(config)?;
     let corpus = corpus::scan(input)?;
@@ -48,7 +50,7 @@ pub fn run(
         }],
     };
     let producer = Producer::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
-    let staging = match artifact::begin(output_root, spec, producer)? {
+    let staging = match artifact::begin(output_root, spec, producer, existing)? {
         Begin::Complete(artifact) => {
             let summary =
                 serde_json::from_value(artifact.manifest().metrics.clone()).map_err(|e| {

@@ -115,7 +115,13 @@ fn corpus_is_cleaned_exactly() {
     let tmp = tempfile::tempdir().unwrap();
     let input = write_corpus(tmp.path());
     let root = tmp.path().join("artifacts");
-    let outcome = clean::run(&input, &root, &CleanConfig::default()).unwrap();
+    let outcome = clean::run(
+        &input,
+        &root,
+        &CleanConfig::default(),
+        artifact::Existing::Reuse,
+    )
+    .unwrap();
     assert!(!outcome.skipped);
     let a = &outcome.artifact;
 
@@ -248,15 +254,33 @@ fn same_input_same_id_and_bytes_changed_input_new_id() {
     let tmp = tempfile::tempdir().unwrap();
     let input = write_corpus(tmp.path());
     let config = CleanConfig::default();
-    let first = clean::run(&input, &tmp.path().join("a"), &config).unwrap();
-    let second = clean::run(&input, &tmp.path().join("b"), &config).unwrap();
+    let first = clean::run(
+        &input,
+        &tmp.path().join("a"),
+        &config,
+        artifact::Existing::Reuse,
+    )
+    .unwrap();
+    let second = clean::run(
+        &input,
+        &tmp.path().join("b"),
+        &config,
+        artifact::Existing::Reuse,
+    )
+    .unwrap();
     assert_eq!(first.artifact.id(), second.artifact.id());
     assert_eq!(
         first.artifact.manifest().outputs,
         second.artifact.manifest().outputs
     );
 
-    let again = clean::run(&input, &tmp.path().join("a"), &config).unwrap();
+    let again = clean::run(
+        &input,
+        &tmp.path().join("a"),
+        &config,
+        artifact::Existing::Reuse,
+    )
+    .unwrap();
     assert!(again.skipped);
     assert_eq!(again.artifact.id(), first.artifact.id());
     assert_eq!(again.summary, first.summary);
@@ -264,12 +288,24 @@ fn same_input_same_id_and_bytes_changed_input_new_id() {
     // A rule switch is part of the id.
     let mut other = config.clone();
     other.switches.banners = false;
-    let switched = clean::run(&input, &tmp.path().join("a"), &other).unwrap();
+    let switched = clean::run(
+        &input,
+        &tmp.path().join("a"),
+        &other,
+        artifact::Existing::Reuse,
+    )
+    .unwrap();
     assert_ne!(switched.artifact.id(), first.artifact.id());
 
     // So is the corpus content.
     std::fs::write(input.join("long.txt"), "新的内容。\n").unwrap();
-    let changed = clean::run(&input, &tmp.path().join("a"), &config).unwrap();
+    let changed = clean::run(
+        &input,
+        &tmp.path().join("a"),
+        &config,
+        artifact::Existing::Reuse,
+    )
+    .unwrap();
     assert!(!changed.skipped);
     assert_ne!(
         changed.artifact.manifest().inputs[0].id,
@@ -387,7 +423,7 @@ fn user_rules_are_applied_recorded_and_rebuilt_from_the_artifact() {
         ..CleanConfig::default()
     };
     let root = tmp.path().join("artifacts");
-    let outcome = clean::run(&input, &root, &config).unwrap();
+    let outcome = clean::run(&input, &root, &config, artifact::Existing::Reuse).unwrap();
     let a = &outcome.artifact;
     assert_eq!(read(a.path("docs/a.txt")), "正文。\n后文。\n");
     assert_eq!(outcome.summary.removals["typist"], 2);
@@ -419,7 +455,10 @@ fn user_rules_are_applied_recorded_and_rebuilt_from_the_artifact() {
         ..CleanConfig::default()
     };
     assert_ne!(
-        clean::run(&input, &root, &other).unwrap().artifact.id(),
+        clean::run(&input, &root, &other, artifact::Existing::Reuse)
+            .unwrap()
+            .artifact
+            .id(),
         a.id()
     );
 }
@@ -460,7 +499,7 @@ fn invalid_rules_files_name_the_line_and_leave_no_artifact() {
             rules: Some(path.clone()),
             ..CleanConfig::default()
         };
-        let err = clean::run(&input, &root, &config).unwrap_err();
+        let err = clean::run(&input, &root, &config, artifact::Existing::Reuse).unwrap_err();
         assert!(
             matches!(&err, CleanError::InvalidRule { line: l, .. } if *l == line),
             "{text:?}: {err}"
@@ -489,15 +528,15 @@ fn bad_input_is_an_error_and_leaves_no_artifact() {
     };
 
     let missing = tmp.path().join("missing");
-    let err = clean::run(&missing, &root, &config).unwrap_err();
+    let err = clean::run(&missing, &root, &config, artifact::Existing::Reuse).unwrap_err();
     assert!(matches!(err, CleanError::MissingInput { .. }), "{err}");
 
     let empty = dir("empty", &[]);
-    let err = clean::run(&empty, &root, &config).unwrap_err();
+    let err = clean::run(&empty, &root, &config, artifact::Existing::Reuse).unwrap_err();
     assert!(matches!(err, CleanError::NoTextFiles { .. }), "{err}");
 
     let no_txt = dir("no-txt", &[("notes.md", b"# x\n")]);
-    let err = clean::run(&no_txt, &root, &config).unwrap_err();
+    let err = clean::run(&no_txt, &root, &config, artifact::Existing::Reuse).unwrap_err();
     assert!(matches!(err, CleanError::NoTextFiles { .. }), "{err}");
 
     let useless = dir(
@@ -510,13 +549,13 @@ fn bad_input_is_an_error_and_leaves_no_artifact() {
             ),
         ],
     );
-    let err = clean::run(&useless, &root, &config).unwrap_err();
+    let err = clean::run(&useless, &root, &config, artifact::Existing::Reuse).unwrap_err();
     assert!(matches!(err, CleanError::NoUsableText { .. }), "{err}");
     assert!(err.to_string().contains("no usable text"), "{err}");
 
     let unreadable = dir("unreadable", &[("good.txt", "好。\n".as_bytes())]);
     std::os::unix::fs::symlink(tmp.path().join("nowhere"), unreadable.join("ghost.txt")).unwrap();
-    let err = clean::run(&unreadable, &root, &config).unwrap_err();
+    let err = clean::run(&unreadable, &root, &config, artifact::Existing::Reuse).unwrap_err();
     assert!(
         matches!(&err, CleanError::Read { path, .. } if path.ends_with("ghost.txt")),
         "{err}"
@@ -527,8 +566,57 @@ fn bad_input_is_an_error_and_leaves_no_artifact() {
         ..CleanConfig::default()
     };
     let good = dir("good", &[("good.txt", "好。\n".as_bytes())]);
-    let err = clean::run(&good, &root, &not_a_rules_file).unwrap_err();
+    let err = clean::run(&good, &root, &not_a_rules_file, artifact::Existing::Reuse).unwrap_err();
     assert!(err.to_string().contains("no-such-rules.txt"), "{err}");
 
     assert_no_artifact(&root);
+}
+
+/// The process protocol through the binary: the result file names the artifact and whether
+/// this run made it; `--force` makes a complete artifact again (it used to take an environment
+/// variable that the library read).
+#[test]
+fn the_binary_reports_ran_or_skipped_and_force_makes_the_artifact_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = write_corpus(tmp.path());
+    let root = tmp.path().join("artifacts");
+    let result = tmp.path().join("clean.result.json");
+    let run = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_jianghu-clean"))
+            .arg("--input")
+            .arg(&input)
+            .arg("--output")
+            .arg(&root)
+            .arg("--result-file")
+            .arg(&result)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        artifact::StageResult::read(&result).unwrap()
+    };
+    let first = run(&[]);
+    assert_eq!(
+        (first.stage.as_str(), first.outcome),
+        ("clean", artifact::Outcome::Ran)
+    );
+    let manifest = root.join("clean").join(&first.id).join("manifest.json");
+    let written = read(&manifest);
+    let again = run(&[]);
+    assert_eq!(
+        (&again.id, again.outcome),
+        (&first.id, artifact::Outcome::Skipped)
+    );
+    assert_eq!(read(&manifest), written);
+    let forced = run(&["--force"]);
+    assert_eq!(
+        (&forced.id, forced.outcome),
+        (&first.id, artifact::Outcome::Ran)
+    );
+    // A new manifest over the same id: the artifact was made again, not reused.
+    assert_ne!(read(&manifest), written);
 }

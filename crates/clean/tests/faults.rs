@@ -40,7 +40,12 @@ fn run_within(
     let (tx, rx) = mpsc::channel();
     let (input, root, config) = (input.to_path_buf(), root.to_path_buf(), config.clone());
     std::thread::spawn(move || {
-        let _ = tx.send(clean::run(&input, &root, &config));
+        let _ = tx.send(clean::run(
+            &input,
+            &root,
+            &config,
+            artifact::Existing::Reuse,
+        ));
     });
     rx.recv_timeout(TIME_LIMIT).unwrap_or_else(|_| {
         panic!(

@@ -1,7 +1,9 @@
 //! `jianghu-generate`: continue a prompt or invent names with a trained model, write a generate
 //! artifact and print the samples and their quality figures; or score a text (`--score`), or
 //! continue prompts typed at the terminal (`--interactive`). Flags that would do nothing in the
-//! chosen task are refused (see [`generate::config::Task`]).
+//! chosen task are refused (see [`generate::config::Task`]), and so are the protocol flags of
+//! every stage ([`artifact::ProtocolArgs`]: `--force`, `--result-file`) with `--score` and
+//! `--interactive`, which write no artifact.
 
 use anyhow::Context;
 use clap::Parser;
@@ -42,6 +44,9 @@ struct Args {
     interactive: bool,
 
     #[command(flatten)]
+    protocol: artifact::ProtocolArgs,
+
+    #[command(flatten)]
     config: GenerateConfig,
 }
 
@@ -60,6 +65,10 @@ fn run() -> anyhow::Result<()> {
     )?;
     args.config.validate_for(task)?;
     if task != Task::Generate {
+        anyhow::ensure!(
+            args.protocol == artifact::ProtocolArgs::default(),
+            "--force and --result-file concern the artifact of a generation run; --score and --interactive write none: leave them out"
+        );
         let device = generate::parse_device(&args.config.device)?;
         let trained = generate::load_trained(&args.model, device)
             .with_context(|| format!("loading {}", args.model.display()))?;
@@ -111,6 +120,7 @@ fn run() -> anyhow::Result<()> {
         &args.model,
         args.output_root.as_deref(),
         &args.config,
+        args.protocol.existing(),
         &mut on_text,
     )
     .with_context(|| format!("generating from {}", args.model.display()))?;
@@ -162,6 +172,7 @@ fn run() -> anyhow::Result<()> {
             }
         );
     }
+    args.protocol.report(&outcome.artifact, outcome.skipped)?;
     Ok(())
 }
 

@@ -14,7 +14,7 @@ use crate::names::{generate_names, training_names};
 use crate::prompt::encode_prompt;
 use crate::source::{MODEL_FILE, artifact_root, open_parts, training_text};
 use crate::{FORMAT_VERSION, METRICS_FILE, SAMPLES_FILE, SAMPLES_JSONL_FILE, STAGE};
-use artifact::{Artifact, Begin, InputRef, Producer, StageSpec};
+use artifact::{Artifact, Begin, Existing, InputRef, Producer, StageSpec};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -115,13 +115,15 @@ fn read_samples(artifact: &Artifact) -> Result<Vec<SampleRecord>, GenerateError>
 /// `artifacts/<corpus>` whose latest train artifact is used) into a generate artifact under
 /// `output_root` (default: the root the train artifact lies in). Parameters and inputs are
 /// checked before anything is written (flags that would do nothing included, and `--beam`
-/// against the vocabulary); on any error no artifact is left.
+/// against the vocabulary); on any error no artifact is left. `existing` says whether a complete
+/// artifact of the same id is reused or made again.
 pub fn run(
     model: &Path,
     output_root: Option<&Path>,
     config: &GenerateConfig,
+    existing: Existing,
 ) -> Result<GenerateOutcome, GenerateError> {
-    run_streaming(model, output_root, config, &mut |_, _| {})
+    run_streaming(model, output_root, config, existing, &mut |_, _| {})
 }
 
 /// [`run`], calling `on_text(sample, text)` with the text of every token as it is sampled
@@ -130,6 +132,7 @@ pub fn run_streaming(
     model: &Path,
     output_root: Option<&Path>,
     config: &GenerateConfig,
+    existing: Existing,
     on_text: &mut dyn FnMut(usize, &str),
 ) -> Result<GenerateOutcome, GenerateError> {
     config.validate_for(Task::Generate)?;
@@ -155,7 +158,7 @@ pub fn run_streaming(
         }],
     };
     let producer = Producer::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
-    let staging = match artifact::begin(&root, spec, producer)? {
+    let staging = match artifact::begin(&root, spec, producer, existing)? {
         Begin::Complete(artifact) => {
             let summary =
                 serde_json::from_value(artifact.manifest().metrics.clone()).map_err(|e| {

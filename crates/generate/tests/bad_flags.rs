@@ -40,7 +40,7 @@ fn generate_entries(f: &Fixture) -> Vec<String> {
 /// Runs the stage with `config`, expecting an error holding every part of `expected` and no
 /// artifact.
 fn refused(f: &Fixture, config: &GenerateConfig, expected: &[&str]) {
-    let err = match run(&f.train_dir, None, config) {
+    let err = match run(&f.train_dir, None, config, artifact::Existing::Reuse) {
         Ok(out) => panic!("{config:?} wrote {}", out.artifact.dir().display()),
         Err(e) => e.to_string(),
     };
@@ -137,7 +137,13 @@ fn a_beam_wider_than_the_cap_or_the_vocabulary_is_refused() {
         num_samples: 1,
         ..text()
     };
-    assert_eq!(run(&f.train_dir, None, &full).unwrap().samples.len(), 1);
+    assert_eq!(
+        run(&f.train_dir, None, &full, artifact::Existing::Reuse)
+            .unwrap()
+            .samples
+            .len(),
+        1
+    );
 }
 
 // Item 12c: numbers.
@@ -338,7 +344,7 @@ fn sampling_flags_with_beam_or_greedy_decoding_are_refused() {
         num_samples: 1,
         ..text()
     };
-    assert!(run(&f.train_dir, None, &beam).is_ok());
+    assert!(run(&f.train_dir, None, &beam, artifact::Existing::Reuse).is_ok());
 }
 
 #[test]
@@ -421,6 +427,7 @@ fn the_binary_refuses_flags_that_do_nothing_in_its_task() {
     std::fs::write(&text_file, "郭靖\n").unwrap();
     let file = text_file.to_str().unwrap();
     let out_root = f.dir.path().join("elsewhere");
+    let result_file = f.dir.path().join("generate.result.json");
     let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
         (
             vec!["--json", "--max-tokens", "2", "--num-samples", "1"],
@@ -442,6 +449,18 @@ fn the_binary_refuses_flags_that_do_nothing_in_its_task() {
             vec!["--interactive", "--output", out_root.to_str().unwrap()],
             vec!["--output", "--interactive writes none"],
         ),
+        (
+            vec!["--score", file, "--force"],
+            vec!["--force", "--score and --interactive write none"],
+        ),
+        (
+            vec![
+                "--interactive",
+                "--result-file",
+                result_file.to_str().unwrap(),
+            ],
+            vec!["--result-file", "--score and --interactive write none"],
+        ),
     ];
     for (args, expected) in cases {
         let out = binary(&f, &args, b"");
@@ -451,7 +470,7 @@ fn the_binary_refuses_flags_that_do_nothing_in_its_task() {
             assert!(err.contains(part), "{args:?}: `{err}` lacks `{part}`");
         }
         assert_eq!(generate_entries(&f), Vec::<String>::new(), "{args:?}");
-        assert!(!out_root.exists(), "{args:?}");
+        assert!(!out_root.exists() && !result_file.exists(), "{args:?}");
     }
     // --score with --json and --device alone works.
     let out = binary(&f, &["--score", file, "--json"], b"");

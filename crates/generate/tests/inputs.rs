@@ -38,7 +38,7 @@ fn damaged_weights_or_vocabulary_are_refused_naming_the_file() {
                 .to_path_buf(),
         };
         damage(&dir.join(file));
-        let err = match run(&f.train_dir, None, &cpu()) {
+        let err = match run(&f.train_dir, None, &cpu(), artifact::Existing::Reuse) {
             Ok(_) => panic!("{file}: generated from a damaged artifact"),
             Err(e) => e.to_string(),
         };

@@ -36,7 +36,9 @@ fn with_mixture(f: &Fixture, better: bool) -> (PathBuf, NgramModel) {
         version: "0.0.0".into(),
         git_rev: None,
     };
-    let Begin::Staging(staging) = artifact::begin(&f.root, spec, producer).unwrap() else {
+    let Begin::Staging(staging) =
+        artifact::begin(&f.root, spec, producer, artifact::Existing::Reuse).unwrap()
+    else {
         panic!("a fresh root")
     };
     for file in ["model.safetensors", "config.json"] {
@@ -67,7 +69,13 @@ fn greedy_one_token() -> GenerateConfig {
 fn a_better_mixture_is_sampled_from_and_its_log_probabilities_recorded() {
     let f = fixture();
     let (train_dir, ngram) = with_mixture(&f, true);
-    let out = run(&train_dir, None, &greedy_one_token()).unwrap();
+    let out = run(
+        &train_dir,
+        None,
+        &greedy_one_token(),
+        artifact::Existing::Reuse,
+    )
+    .unwrap();
     assert_eq!(out.summary.mixture_lambda, Some(LAMBDA));
     // the first token from <eos>: the mixture's most likely token (<unk> banned), with the
     // mixture's log-probability
@@ -95,6 +103,7 @@ fn a_better_mixture_is_sampled_from_and_its_log_probabilities_recorded() {
             no_mixture: true,
             ..greedy_one_token()
         },
+        artifact::Existing::Reuse,
     )
     .unwrap();
     assert_eq!(alone.summary.mixture_lambda, None);
@@ -107,7 +116,13 @@ fn a_better_mixture_is_sampled_from_and_its_log_probabilities_recorded() {
 fn a_mixture_no_better_than_the_lstm_is_not_used() {
     let f = fixture();
     let (train_dir, _) = with_mixture(&f, false);
-    let out = run(&train_dir, None, &greedy_one_token()).unwrap();
+    let out = run(
+        &train_dir,
+        None,
+        &greedy_one_token(),
+        artifact::Existing::Reuse,
+    )
+    .unwrap();
     assert_eq!(out.summary.mixture_lambda, None);
 }
 
@@ -122,7 +137,7 @@ fn beam_search_runs_on_the_mixture() {
         num_samples: 2,
         ..greedy_one_token()
     };
-    let out = run(&train_dir, None, &config).unwrap();
+    let out = run(&train_dir, None, &config, artifact::Existing::Reuse).unwrap();
     assert_eq!(out.summary.mixture_lambda, Some(LAMBDA));
     assert_eq!(out.samples.len(), 2);
 }

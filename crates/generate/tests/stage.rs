@@ -41,7 +41,7 @@ fn writes_the_artifact_and_skips_a_rerun() {
         no_names: true,
         ..Default::default()
     });
-    let out = run(&f.train_dir, None, &config).unwrap();
+    let out = run(&f.train_dir, None, &config, artifact::Existing::Reuse).unwrap();
     assert!(!out.skipped);
     assert_eq!(
         (out.summary.mode, out.summary.mode_automatic),
@@ -103,7 +103,7 @@ fn writes_the_artifact_and_skips_a_rerun() {
     let from_samples = -out.samples.iter().map(|s| s.mean_log_prob).sum::<f64>() / 4.0;
     assert!((nll - from_samples).abs() < 1e-6);
 
-    let again = run(&f.root, None, &config).unwrap();
+    let again = run(&f.root, None, &config, artifact::Existing::Reuse).unwrap();
     assert!(
         again.skipped,
         "the artifact root names the latest train artifact"
@@ -118,6 +118,7 @@ fn writes_the_artifact_and_skips_a_rerun() {
             seed: 43,
             ..config.clone()
         },
+        artifact::Existing::Reuse,
     )
     .unwrap();
     assert_ne!(other.artifact.id(), out.artifact.id());
@@ -136,7 +137,7 @@ fn novel_names_are_never_training_names_and_dropped_ones_are_replaced() {
         novel: true,
         ..Default::default()
     });
-    let out = run(&f.train_dir, None, &config).unwrap();
+    let out = run(&f.train_dir, None, &config, artifact::Existing::Reuse).unwrap();
     let training: HashSet<&str> = NAMES.lines().collect();
     let s = &out.summary;
     assert!(
@@ -170,6 +171,7 @@ fn novel_names_are_never_training_names_and_dropped_ones_are_replaced() {
             num_samples: 30,
             ..config
         },
+        artifact::Existing::Reuse,
     )
     .unwrap();
     let names: Vec<&str> = unique.samples.iter().map(|s| s.text.as_str()).collect();
@@ -201,7 +203,7 @@ fn a_model_that_repeats_its_training_names_still_gives_novel_ones() {
         num_samples: 200,
         ..Default::default()
     });
-    let out = run(&f.train_dir, None, &plain).unwrap();
+    let out = run(&f.train_dir, None, &plain, artifact::Existing::Reuse).unwrap();
     assert_eq!(out.summary.mode, Mode::Names);
     let known = out
         .samples
@@ -216,7 +218,7 @@ fn a_model_that_repeats_its_training_names_still_gives_novel_ones() {
         seed: 9,
         ..plain
     };
-    let out = run(&f.train_dir, None, &novel).unwrap();
+    let out = run(&f.train_dir, None, &novel, artifact::Existing::Reuse).unwrap();
     let s = &out.summary;
     assert_eq!(out.samples.len(), 10, "{s:?}");
     assert!(!s.cap_reached);
@@ -227,7 +229,13 @@ fn a_model_that_repeats_its_training_names_still_gives_novel_ones() {
     }
     // the same seed gives the same names, wherever the artifact goes
     let elsewhere = f.dir.path().join("elsewhere");
-    let again = run(&f.train_dir, Some(&elsewhere), &novel).unwrap();
+    let again = run(
+        &f.train_dir,
+        Some(&elsewhere),
+        &novel,
+        artifact::Existing::Reuse,
+    )
+    .unwrap();
     assert!(!again.skipped);
     assert_eq!(again.samples, out.samples);
     assert_eq!(again.summary, out.summary);
@@ -240,7 +248,7 @@ fn names_mode_is_automatic_for_a_name_list() {
         num_samples: 6,
         ..Default::default()
     });
-    let out = run(&f.train_dir, None, &config).unwrap();
+    let out = run(&f.train_dir, None, &config, artifact::Existing::Reuse).unwrap();
     let s = &out.summary;
     assert_eq!((s.mode, s.mode_automatic), (Mode::Names, true));
     assert!(s.training_shape.char_level);
@@ -271,6 +279,7 @@ fn names_mode_is_automatic_for_a_name_list() {
             max_tokens: 7,
             ..config.clone()
         },
+        artifact::Existing::Reuse,
     )
     .unwrap();
     assert_eq!(
@@ -288,7 +297,7 @@ fn prose_stays_text_and_rejects_name_filters() {
         num_samples: 2,
         ..Default::default()
     });
-    let out = run(&f.train_dir, None, &config).unwrap();
+    let out = run(&f.train_dir, None, &config, artifact::Existing::Reuse).unwrap();
     let s = &out.summary;
     assert_eq!((s.mode, s.mode_automatic), (Mode::Text, true));
     assert_eq!(s.training_shape.mean_chars_per_line, 22.0);
@@ -302,6 +311,7 @@ fn prose_stays_text_and_rejects_name_filters() {
             novel: true,
             ..config.clone()
         },
+        artifact::Existing::Reuse,
     )
     .unwrap_err()
     .to_string();
@@ -319,6 +329,7 @@ fn prose_stays_text_and_rejects_name_filters() {
             novel: true,
             ..config
         },
+        artifact::Existing::Reuse,
     )
     .unwrap();
     assert_eq!(
@@ -389,7 +400,7 @@ fn beam_through_the_stage() {
         no_names: true,
         ..Default::default()
     });
-    let out = run(&f.train_dir, None, &config).unwrap();
+    let out = run(&f.train_dir, None, &config, artifact::Existing::Reuse).unwrap();
     assert_eq!(out.samples.len(), 2);
     assert!(out.samples[0].mean_log_prob >= out.samples[1].mean_log_prob);
 }
@@ -398,7 +409,7 @@ fn beam_through_the_stage() {
 fn bad_input_leaves_no_artifact() {
     let f = fixture();
     let check = |config: GenerateConfig, needle: &str| {
-        let err = run(&f.train_dir, None, &cpu(config))
+        let err = run(&f.train_dir, None, &cpu(config), artifact::Existing::Reuse)
             .unwrap_err()
             .to_string();
         assert!(err.contains(needle), "`{err}` should mention {needle}");
@@ -462,11 +473,14 @@ fn bad_input_leaves_no_artifact() {
             device: "tpu".into(),
             ..d()
         },
+        artifact::Existing::Reuse,
     );
     assert!(err.unwrap_err().to_string().contains("--device"));
 
     let missing = f.dir.path().join("nowhere");
-    let err = run(&missing, None, &cpu(d())).unwrap_err().to_string();
+    let err = run(&missing, None, &cpu(d()), artifact::Existing::Reuse)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("nowhere"), "{err}");
 
     // a config whose vocabulary size does not match the tokenizer
@@ -477,7 +491,9 @@ fn bad_input_leaves_no_artifact() {
         .unwrap();
     let bad = model::ModelConfig::new(99, 8, 16, 1);
     let train = common::train_artifact(&f.root, &tokenize_dir.join(id), &bad, 1, Fit::Random);
-    let err = run(&train, None, &cpu(d())).unwrap_err().to_string();
+    let err = run(&train, None, &cpu(d()), artifact::Existing::Reuse)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("vocab size 99"), "{err}");
     assert!(entries(&f.root.join("generate")).is_empty());
 }
@@ -593,9 +609,13 @@ fn streaming_reports_every_token_in_order() {
         ..Default::default()
     });
     let mut streamed = vec![String::new(); 3];
-    let out = generate::run_streaming(&f.train_dir, None, &config, &mut |i, t| {
-        streamed[i].push_str(t)
-    })
+    let out = generate::run_streaming(
+        &f.train_dir,
+        None,
+        &config,
+        artifact::Existing::Reuse,
+        &mut |i, t| streamed[i].push_str(t),
+    )
     .unwrap();
     for (s, text) in out.samples.iter().zip(&streamed) {
         assert_eq!(s.text, format!("黄{text}"));

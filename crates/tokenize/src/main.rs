@@ -1,4 +1,5 @@
-//! `jianghu-tokenize`: the thin command-line shell of the tokenize stage.
+//! `jianghu-tokenize`: the thin command-line shell of the tokenize stage, with the protocol
+//! flags of every stage ([`artifact::ProtocolArgs`]: `--force`, `--result-file`).
 
 use anyhow::Context;
 use clap::Parser;
@@ -25,6 +26,9 @@ struct Cli {
     output: Option<PathBuf>,
 
     #[command(flatten)]
+    protocol: artifact::ProtocolArgs,
+
+    #[command(flatten)]
     config: TokenizeConfig,
 }
 
@@ -45,8 +49,13 @@ fn main() -> std::process::ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     artifact::exit_on_interrupt("tokenize").context("cannot install the Ctrl-C handler")?;
     let started = Instant::now();
-    let outcome = tokenize::run(&cli.input, cli.output.as_deref(), &cli.config)
-        .with_context(|| format!("tokenizing {}", cli.input.display()))?;
+    let outcome = tokenize::run(
+        &cli.input,
+        cli.output.as_deref(),
+        &cli.config,
+        cli.protocol.existing(),
+    )
+    .with_context(|| format!("tokenizing {}", cli.input.display()))?;
     let stats = &outcome.stats;
     let s = &stats.splits;
     if outcome.skipped {
@@ -70,5 +79,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64(),
         outcome.artifact.dir().display()
     );
+    cli.protocol.report(&outcome.artifact, outcome.skipped)?;
     Ok(())
 }

@@ -13,7 +13,7 @@ use crate::tokenizer::Tokenizer;
 use crate::user_dict::UserDict;
 use crate::vocab::vocab_json;
 use crate::{FORMAT_VERSION, STAGE, STATS_FILE, USER_DICT_FILE, VOCAB_FILE};
-use artifact::{Artifact, Begin, InputRef, Producer, StageSpec};
+use artifact::{Artifact, Begin, Existing, InputRef, Producer, StageSpec};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -55,10 +55,12 @@ pub fn resolve_params(config: &TokenizeConfig, dict: Option<&UserDict>) -> Token
 /// `artifacts/<corpus>` whose latest clean artifact is used) into a tokenize artifact under
 /// `output_root` (default: the root the clean artifact lies in). Every parameter and the user
 /// dictionary are checked before anything is written; on any error no artifact is left.
+/// `existing` says whether a complete artifact of the same id is reused or made again.
 pub fn run(
     input: &Path,
     output_root: Option<&Path>,
     config: &TokenizeConfig,
+    existing: Existing,
 ) -> Result<TokenizeOutcome, TokenizeError> {
     config.validate()?;
     let clean = open_clean(input)?;
@@ -96,7 +98,7 @@ pub fn run(
         }],
     };
     let producer = Producer::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
-    let staging = match artifact::begin(&root, spec, producer)? {
+    let staging = match artifact::begin(&root, spec, producer, existing)? {
         Begin::Complete(artifact) => {
             let stats = read_stats(&artifact)?;
             return Ok(TokenizeOutcome {

@@ -10,7 +10,9 @@ use tokenize::{Split, TokenizeConfig, run};
 /// Runs the stage on `input` with `config` into `root`, expects an error containing every
 /// string of `expected`, and checks that no tokenize artifact (nor staging debris) is left.
 fn check(root: &Path, input: &Path, config: &TokenizeConfig, expected: &[&str]) {
-    let err = run(input, Some(root), config).unwrap_err().to_string();
+    let err = run(input, Some(root), config, artifact::Existing::Reuse)
+        .unwrap_err()
+        .to_string();
     for e in expected {
         assert!(err.contains(e), "error `{err}` lacks `{e}`");
     }
@@ -110,7 +112,7 @@ fn bad_inputs_and_parameters_leave_no_artifact() {
     check(root, &good, &split, &["--split 90/5/4", "sum to 99"]);
 
     // The good input still works afterwards.
-    assert!(run(&good, Some(root), &default).is_ok());
+    assert!(run(&good, Some(root), &default, artifact::Existing::Reuse).is_ok());
 }
 
 #[test]
@@ -147,9 +149,14 @@ fn a_split_the_text_cannot_fill_is_refused_with_the_cause() {
     let root = root.path();
     // one paragraph: 5% of 1 rounds to nothing
     let one = clean_artifact(root, &[("a.txt", "令狐冲笑了。\n")]);
-    let err = run(&one, Some(root), &TokenizeConfig::default())
-        .unwrap_err()
-        .to_string();
+    let err = run(
+        &one,
+        Some(root),
+        &TokenizeConfig::default(),
+        artifact::Existing::Reuse,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(
         err.contains("1 paragraph") && err.contains("gets none") && err.contains("add text"),
         "{err}"
@@ -165,21 +172,23 @@ fn a_split_the_text_cannot_fill_is_refused_with_the_cause() {
         },
         ..TokenizeConfig::default()
     };
-    let err = run(&ten, Some(root), &narrow).unwrap_err().to_string();
+    let err = run(&ten, Some(root), &narrow, artifact::Existing::Reuse)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("--split 90/5/5"), "{err}");
     assert!(tokenize_entries(root).is_empty(), "{err}");
     let suggested = TokenizeConfig {
         split: "90/5/5".parse().unwrap(),
         ..TokenizeConfig::default()
     };
-    let out = run(&ten, Some(root), &suggested).unwrap();
+    let out = run(&ten, Some(root), &suggested, artifact::Existing::Reuse).unwrap();
     assert!(out.stats.splits.valid.tokens > 0 && out.stats.splits.test.tokens > 0);
     // a share of 0% is allowed (with a warning): the artifact is for scoring or sampling
     let scoring = TokenizeConfig {
         split: "100/0/0".parse().unwrap(),
         ..TokenizeConfig::default()
     };
-    let out = run(&one, Some(root), &scoring).unwrap();
+    let out = run(&one, Some(root), &scoring, artifact::Existing::Reuse).unwrap();
     assert_eq!(out.stats.splits.valid.tokens, 0);
 }
 
@@ -202,5 +211,11 @@ fn a_changed_clean_document_is_refused_and_rerunning_clean_repairs_it() {
     let again = clean_artifact(root, &[("a.txt", ten_paragraphs().as_str())]);
     assert_eq!(again, clean);
     assert_eq!(std::fs::read_to_string(&doc).unwrap(), original);
-    run(&clean, Some(root), &TokenizeConfig::default()).unwrap();
+    run(
+        &clean,
+        Some(root),
+        &TokenizeConfig::default(),
+        artifact::Existing::Reuse,
+    )
+    .unwrap();
 }

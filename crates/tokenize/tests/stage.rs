@@ -37,7 +37,7 @@ fn json(path: &Path) -> Value {
 fn char_level_exact_streams_vocab_and_stats() {
     let root = tempfile::tempdir().unwrap();
     let clean = clean_artifact(root.path(), &[("a.txt", DOC_A), ("b.txt", DOC_B)]);
-    let out = run(&clean, None, &char_config()).unwrap();
+    let out = run(&clean, None, &char_config(), artifact::Existing::Reuse).unwrap();
     assert!(!out.skipped);
     let dir = out.artifact.dir();
     assert_eq!(dir.parent().unwrap(), root.path().join("tokenize"));
@@ -120,7 +120,7 @@ fn min_freq_and_max_vocab_map_rare_tokens_to_unk() {
             ..char_config()
         },
     ] {
-        let out = run(&clean, None, &config).unwrap();
+        let out = run(&clean, None, &config, artifact::Existing::Reuse).unwrap();
         let dir = out.artifact.dir();
         let tokenizer = out.tokenizer().unwrap();
         assert_eq!(
@@ -143,7 +143,13 @@ fn same_input_same_id_and_identical_bytes_then_skipped() {
     let mut dirs = Vec::new();
     for root in &roots {
         let clean = clean_artifact(root.path(), &[("a.txt", text.as_str()), ("b.txt", DOC_A)]);
-        let out = run(&clean, None, &TokenizeConfig::default()).unwrap();
+        let out = run(
+            &clean,
+            None,
+            &TokenizeConfig::default(),
+            artifact::Existing::Reuse,
+        )
+        .unwrap();
         assert!(!out.skipped);
         dirs.push(out.artifact);
     }
@@ -160,7 +166,13 @@ fn same_input_same_id_and_identical_bytes_then_skipped() {
         assert_eq!(a, b, "{file} differs between runs");
     }
     // Again in the same root, via the artifact root: skipped, same artifact.
-    let again = run(roots[0].path(), None, &TokenizeConfig::default()).unwrap();
+    let again = run(
+        roots[0].path(),
+        None,
+        &TokenizeConfig::default(),
+        artifact::Existing::Reuse,
+    )
+    .unwrap();
     assert!(again.skipped);
     assert_eq!(again.artifact.id(), dirs[0].id());
     assert_eq!(
@@ -168,7 +180,13 @@ fn same_input_same_id_and_identical_bytes_then_skipped() {
         dirs[0].manifest().metrics["vocab_size"]
     );
     // Another level is another artifact.
-    let chars = run(roots[0].path(), None, &char_config()).unwrap();
+    let chars = run(
+        roots[0].path(),
+        None,
+        &char_config(),
+        artifact::Existing::Reuse,
+    )
+    .unwrap();
     assert_ne!(chars.artifact.id(), dirs[0].id());
 }
 
@@ -186,7 +204,13 @@ fn vocab_json_carries_the_complete_config_and_user_dict_hash() {
         max_vocab: Some(1000),
         ..TokenizeConfig::default()
     };
-    let out = run(&clean, Some(&root.path().join("elsewhere")), &config).unwrap();
+    let out = run(
+        &clean,
+        Some(&root.path().join("elsewhere")),
+        &config,
+        artifact::Existing::Reuse,
+    )
+    .unwrap();
     let vocab = json(&out.artifact.path("vocab.json"));
     let sha = Sha256::digest(dict_bytes)
         .iter()
@@ -234,6 +258,7 @@ fn vocab_json_carries_the_complete_config_and_user_dict_hash() {
             user_dict: Some(moved.clone()),
             ..config.clone()
         },
+        artifact::Existing::Reuse,
     )
     .unwrap();
     assert!(same.skipped);
@@ -245,6 +270,7 @@ fn vocab_json_carries_the_complete_config_and_user_dict_hash() {
             user_dict: Some(moved),
             ..config
         },
+        artifact::Existing::Reuse,
     )
     .unwrap();
     assert_ne!(other.artifact.id(), out.artifact.id());

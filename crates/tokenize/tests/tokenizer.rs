@@ -28,7 +28,7 @@ fn word_tokenizer(
         split: TRAIN_ONLY.parse().unwrap(),
         ..TokenizeConfig::default()
     };
-    let out = run(&clean, None, &config).unwrap();
+    let out = run(&clean, None, &config, artifact::Existing::Reuse).unwrap();
     let dir = out.artifact.dir().to_path_buf();
     (Tokenizer::open(&dir).unwrap(), dir)
 }
@@ -95,7 +95,7 @@ fn char_level_tokenizer_cuts_every_scalar() {
         split: TRAIN_ONLY.parse().unwrap(),
         ..TokenizeConfig::default()
     };
-    let out = run(&clean, None, &config).unwrap();
+    let out = run(&clean, None, &config, artifact::Existing::Reuse).unwrap();
     let t = out.tokenizer().unwrap();
     assert_eq!(t.level(), Level::Char);
     assert_eq!(t.segment("郭靖a黄"), ["郭", "靖", "a", "黄"]);

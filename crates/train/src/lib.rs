@@ -19,6 +19,7 @@ pub mod error;
 pub mod estimate;
 pub mod evaluate;
 pub mod interrupt;
+pub mod log;
 pub mod metrics;
 pub mod preview;
 pub mod progress;
@@ -31,8 +32,9 @@ pub use config::{OutputArg, Preset, ScheduleArg, TrainConfig, TrainParams, parse
 pub use error::TrainError;
 pub use evaluate::{Evaluation, bits_per_char};
 pub use interrupt::{install_ctrlc_handler, request_stop};
+pub use log::LogFile;
 pub use schedule::LrSchedule;
-pub use stage::{TrainOutcome, TrainSummary, read_params, run, run_with_hook};
+pub use stage::{RunOptions, TrainOutcome, TrainSummary, read_params, run, run_with_hook};
 pub use training::{StepAction, StopReason};
 
 /// Stage name in artifact paths and manifests.

@@ -1,9 +1,11 @@
-//! `jianghu-train`: trains the LSTM language model on a tokenize artifact.
+//! `jianghu-train`: trains the LSTM language model on a tokenize artifact. Besides the stage's
+//! flags it takes the protocol flags of every stage ([`artifact::ProtocolArgs`]) and
+//! `--log-file`, which keeps the plain lines in a file while the terminal shows the progress bar.
 
 use anyhow::Context;
 use clap::Parser;
 use std::path::PathBuf;
-use train::TrainConfig;
+use train::{LogFile, RunOptions, TrainConfig};
 
 /// Train an LSTM language model on a tokenize artifact and write a train artifact.
 #[derive(Parser, Debug)]
@@ -16,15 +18,30 @@ struct Args {
     /// Artifact root to write `train/<id>/` under (default: the root the input lies in).
     #[arg(long)]
     output: Option<PathBuf>,
+    /// Also append the plain lines to this file (progress every 10 s, validations, warnings,
+    /// the error that ends a failed run), whether stderr shows the progress bar or lines
+    #[arg(long, value_name = "PATH")]
+    log_file: Option<PathBuf>,
+    #[command(flatten)]
+    protocol: artifact::ProtocolArgs,
     #[command(flatten)]
     config: TrainConfig,
 }
 
 fn main() -> std::process::ExitCode {
-    artifact::exit_code(run(Args::parse()))
+    let args = Args::parse();
+    let log = match args.log_file.as_deref().map(LogFile::append).transpose() {
+        Ok(log) => log,
+        Err(e) => return artifact::exit_code(Err(anyhow::Error::from(e))),
+    };
+    let result = run(args, log.clone());
+    if let (Err(e), Some(log)) = (&result, &log) {
+        log.line(&artifact::error_line(e.as_ref()));
+    }
+    artifact::exit_code(result)
 }
 
-fn run(args: Args) -> anyhow::Result<()> {
+fn run(args: Args, log: Option<LogFile>) -> anyhow::Result<()> {
     train::install_ctrlc_handler().context("cannot install the Ctrl-C handler")?;
     let root = match &args.output {
         Some(root) => root.clone(),
@@ -36,11 +53,19 @@ fn run(args: Args) -> anyhow::Result<()> {
             .map(PathBuf::from)
             .unwrap_or_default(),
     };
-    let outcome = match train::run(&args.input, &root, &args.config) {
+    let options = RunOptions {
+        existing: args.protocol.existing(),
+        log: log.clone(),
+    };
+    let outcome = match train::run(&args.input, &root, &args.config, options) {
         Err(e @ train::TrainError::Interrupted { .. }) => {
             // Ctrl-C: the checkpoint is written; exit like an interrupted shell command.
-            eprintln!("train: {e}");
-            std::process::exit(130);
+            let line = format!("train: {e}");
+            eprintln!("{line}");
+            if let Some(log) = &log {
+                log.line(&line);
+            }
+            std::process::exit(artifact::INTERRUPTED_EXIT_CODE);
         }
         other => other.with_context(|| format!("training on {}", args.input.display()))?,
     };
@@ -85,6 +110,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         b.mixture.valid.bits_per_char,
         b.mixture.test.bits_per_char
     );
+    args.protocol.report(&outcome.artifact, outcome.skipped)?;
     Ok(())
 }
 

@@ -11,13 +11,14 @@ use crate::data::{Streams, check_lengths, read_corpus};
 use crate::error::TrainError;
 use crate::evaluate::{Evaluation, token_log_probs, valid_sample};
 use crate::interrupt::take_stop_request;
+use crate::log::LogFile;
 use crate::metrics::{Record, to_jsonl};
 use crate::progress::Progress;
 use crate::resume::ResumeSlot;
 use crate::schedule::run_fraction;
 use crate::training::{Learner, LoopHooks, StepAction, StopReason, ValidSet, train_loop, validate};
 use crate::{CONFIG_FILE, CURVE_FILE, FORMAT_VERSION, METRICS_FILE, STAGE};
-use artifact::{Artifact, Begin, InputRef, Producer, StageSpec};
+use artifact::{Artifact, Begin, Existing, InputRef, Producer, StageSpec};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Instant;
@@ -42,6 +43,16 @@ pub struct TrainSummary {
     pub device: String,
 }
 
+/// How this process runs the stage, apart from its parameters (which make the artifact's id):
+/// the binary's `--force` and `--log-file`.
+#[derive(Debug, Default)]
+pub struct RunOptions {
+    /// What to do with a complete artifact of the same id.
+    pub existing: Existing,
+    /// Where the plain progress lines and messages are appended as well (see [`crate::log`]).
+    pub log: Option<LogFile>,
+}
+
 /// What [`run`] did.
 #[derive(Debug)]
 pub struct TrainOutcome {
@@ -61,9 +72,10 @@ pub fn run(
     input: &Path,
     output_root: &Path,
     config: &TrainConfig,
+    options: RunOptions,
 ) -> Result<TrainOutcome, TrainError> {
     take_stop_request();
-    run_with_hook(input, output_root, config, &|_| {
+    run_with_hook(input, output_root, config, options, &|_| {
         if take_stop_request() {
             StepAction::Stop
         } else {
@@ -77,6 +89,7 @@ pub fn run_with_hook(
     input: &Path,
     output_root: &Path,
     config: &TrainConfig,
+    options: RunOptions,
     after_step: &dyn Fn(u64) -> StepAction,
 ) -> Result<TrainOutcome, TrainError> {
     let corpus = read_corpus(input)?;
@@ -102,7 +115,7 @@ pub fn run_with_hook(
         }],
     };
     let producer = Producer::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
-    let staging = match artifact::begin(output_root, spec, producer)? {
+    let staging = match artifact::begin(output_root, spec, producer, options.existing)? {
         Begin::Complete(artifact) => {
             let summary =
                 serde_json::from_value(artifact.manifest().metrics.clone()).map_err(|e| {
@@ -146,13 +159,6 @@ pub fn run_with_hook(
                 dir: ck.dir.clone(),
                 fields,
             });
-        }
-        if automatic && !config.quiet {
-            eprintln!(
-                "train: continuing the interrupted run from its checkpoint {} (step {}); delete that folder to start over",
-                ck.dir.display(),
-                ck.state.step
-            );
         }
     }
     if let Some(threads) = config.threads {
@@ -233,7 +239,20 @@ pub fn run_with_hook(
         state.elapsed_s,
         params.time_budget_s,
     );
-    let mut progress = Progress::new(config.quiet, state.step, done_fraction, budget_left_s);
+    let mut progress = Progress::new(
+        config.quiet,
+        options.log,
+        state.step,
+        done_fraction,
+        budget_left_s,
+    );
+    if automatic && let Some(ck) = &resume {
+        progress.println(&format!(
+            "train: continuing the interrupted run from its checkpoint {} (step {}); delete that folder to start over",
+            ck.dir.display(),
+            ck.state.step
+        ));
+    }
     let started = Instant::now();
     let mut learner = Learner {
         model: &model,
@@ -339,7 +358,7 @@ pub fn run_with_hook(
     write(METRICS_FILE, to_jsonl(&history).as_bytes())?;
     ngram.save(dir.join(ngram::FILE_NAME))?;
     if let Err(e) = write_curve(&dir.join(CURVE_FILE), &history) {
-        eprintln!("warning: could not draw {CURVE_FILE}: {e}");
+        progress.warn(&format!("warning: could not draw {CURVE_FILE}: {e}"));
         write(
             CURVE_FILE,
             format!("<svg xmlns=\"http://www.w3.org/2000/svg\"><text x=\"10\" y=\"20\">curve unavailable: {e}</text></svg>\n").as_bytes(),
@@ -362,12 +381,11 @@ pub fn run_with_hook(
     if let Some(dir) = &config.resume
         && dir.as_path() != slot.dir()
         && crate::resume::retire(output_root, dir)?
-        && !config.quiet
     {
-        eprintln!(
+        progress.println(&format!(
             "train: removed the checkpoint {} that this run continued",
             dir.display()
-        );
+        ));
     }
     Ok(TrainOutcome {
         artifact,

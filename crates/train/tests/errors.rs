@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use train::{TrainConfig, run};
 
 fn check(root: &Path, input: &Path, config: &TrainConfig, expected: &[&str]) {
-    let err = run(input, root, config).unwrap_err().to_string();
+    let err = run(input, root, config, train::RunOptions::default())
+        .unwrap_err()
+        .to_string();
     for part in expected {
         assert!(err.contains(part), "`{err}` lacks `{part}`");
     }
@@ -33,7 +35,9 @@ fn forged_tokenize(root: &Path, source: &Path, version: u32, train: &[u32]) -> P
         version: "0.0.0".into(),
         git_rev: None,
     };
-    let Begin::Staging(staging) = artifact::begin(root, spec, producer).unwrap() else {
+    let Begin::Staging(staging) =
+        artifact::begin(root, spec, producer, artifact::Existing::Reuse).unwrap()
+    else {
         panic!("fresh root")
     };
     for file in ["vocab.json", "valid.u32", "test.u32", "stats.json"] {

@@ -18,7 +18,13 @@ fn a_changed_input_file_is_refused_naming_it() {
         let last = bytes.len() - 2;
         bytes.swap(0, last);
         std::fs::write(&path, &bytes).unwrap();
-        let err = run(&input, tmp.path(), &tiny_config()).unwrap_err();
+        let err = run(
+            &input,
+            tmp.path(),
+            &tiny_config(),
+            train::RunOptions::default(),
+        )
+        .unwrap_err();
         let text = err.to_string();
         assert!(matches!(err, TrainError::Artifact(_)), "{file}: {text}");
         assert!(text.contains(file) && text.contains("SHA-256"), "{text}");
@@ -40,8 +46,15 @@ fn an_empty_split_names_the_tokenize_split_not_the_batch_size() {
         },
         ..TokenizeConfig::default()
     };
-    let tokenized = tokenize::run(&clean, Some(tmp.path()), &config).unwrap();
-    let err = run(tokenized.artifact.dir(), tmp.path(), &tiny_config()).unwrap_err();
+    let tokenized =
+        tokenize::run(&clean, Some(tmp.path()), &config, artifact::Existing::Reuse).unwrap();
+    let err = run(
+        tokenized.artifact.dir(),
+        tmp.path(),
+        &tiny_config(),
+        train::RunOptions::default(),
+    )
+    .unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, TrainError::EmptySplit { .. }), "{text}");
     assert!(

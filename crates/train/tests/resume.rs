@@ -5,10 +5,11 @@
 mod common;
 
 use common::{
-    at_step, checkpointing_config, periodic_input, tiny_config, torch_lock, train_entries,
+    at_step, checkpointing_config, periodic_input, tiny_config, torch_lock, train_command,
+    train_entries,
 };
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 use train::metrics::from_jsonl;
 use train::{StepAction, TrainConfig, TrainError, run, run_with_hook};
@@ -29,54 +30,32 @@ fn same_weights(a: &artifact::Artifact, b: &artifact::Artifact) {
     }
 }
 
-/// `jianghu-train` with the flags of [`tiny_config`] and `extra`.
-fn train_command(input: &Path, root: &Path, extra: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_jianghu-train"));
-    command
-        .args(["--input".as_ref(), input.as_os_str()])
-        .args(["--output".as_ref(), root.as_os_str()])
-        .args([
-            "--embed-dim",
-            "4",
-            "--hidden-size",
-            "8",
-            "--num-layers",
-            "1",
-            "--dropout",
-            "0.1",
-            "--output-layer",
-            "full",
-            "--batch-size",
-            "2",
-            "--seq-len",
-            "8",
-            "--lr",
-            "0.02",
-            "--threads",
-            "1",
-            "--device",
-            "cpu",
-            "--quiet",
-        ])
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    command
-}
-
 #[test]
 fn a_diverged_run_leaves_its_last_checkpoint_which_resumes_exactly() {
     let _lock = torch_lock();
     let tmp = tempfile::tempdir().unwrap();
     let input = periodic_input(tmp.path());
     let config = checkpointing_config();
-    let whole = run(&input, &tmp.path().join("whole"), &config).unwrap();
+    let whole = run(
+        &input,
+        &tmp.path().join("whole"),
+        &config,
+        train::RunOptions::default(),
+    )
+    .unwrap();
     let id = whole.artifact.id();
 
     // Validation and checkpoint at step 8, then the weights turn to NaN: step 9 diverges.
     let root = tmp.path().join("parts");
     let poison = at_step(8, StepAction::PoisonWeights);
-    let err = run_with_hook(&input, &root, &config, &poison).unwrap_err();
+    let err = run_with_hook(
+        &input,
+        &root,
+        &config,
+        train::RunOptions::default(),
+        &poison,
+    )
+    .unwrap_err();
     let message = err.to_string();
     let TrainError::NonFinite {
         step,
@@ -101,7 +80,7 @@ fn a_diverged_run_leaves_its_last_checkpoint_which_resumes_exactly() {
         resume: Some(dir.clone()),
         ..config.clone()
     };
-    let outcome = run(&input, &root, &resumed).unwrap();
+    let outcome = run(&input, &root, &resumed, train::RunOptions::default()).unwrap();
     assert_eq!(outcome.artifact.id(), id);
     assert_eq!(losses(outcome.artifact.dir()), losses(whole.artifact.dir()));
     same_weights(&outcome.artifact, &whole.artifact);
@@ -119,7 +98,14 @@ fn a_lower_learning_rate_may_continue_a_checkpoint() {
         ..checkpointing_config()
     };
     let root = tmp.path();
-    let err = run_with_hook(&input, root, &config, &at_step(8, StepAction::Stop)).unwrap_err();
+    let err = run_with_hook(
+        &input,
+        root,
+        &config,
+        train::RunOptions::default(),
+        &at_step(8, StepAction::Stop),
+    )
+    .unwrap_err();
     let TrainError::Interrupted { dir, .. } = err else {
         panic!("{err}")
     };
@@ -129,7 +115,7 @@ fn a_lower_learning_rate_may_continue_a_checkpoint() {
         resume: Some(dir.clone()),
         ..config
     };
-    let outcome = run(&input, root, &lower).unwrap();
+    let outcome = run(&input, root, &lower, train::RunOptions::default()).unwrap();
     let records = losses(outcome.artifact.dir());
     let after: Vec<f64> = records.iter().filter(|r| r.1 > 8).map(|r| r.4).collect();
     // The learning rate is scaled by 0.005 / 0.02, decays so far included.
@@ -176,8 +162,14 @@ fn a_killed_process_is_continued_from_its_last_checkpoint_by_the_same_command() 
     // The same command again continues from the checkpoint by itself (no --resume).
     let checkpoint_step = train::checkpoint::read(&dir).unwrap().state.step;
     assert!(checkpoint_step > 0);
-    let outcome = run(&input, &root, &long_config).unwrap();
-    let whole = run(&input, &tmp.path().join("whole"), &long_config).unwrap();
+    let outcome = run(&input, &root, &long_config, train::RunOptions::default()).unwrap();
+    let whole = run(
+        &input,
+        &tmp.path().join("whole"),
+        &long_config,
+        train::RunOptions::default(),
+    )
+    .unwrap();
     assert_eq!(outcome.artifact.id(), whole.artifact.id());
     assert_eq!(losses(outcome.artifact.dir()), losses(whole.artifact.dir()));
     same_weights(&outcome.artifact, &whole.artifact);
@@ -270,7 +262,7 @@ fn a_second_process_training_the_same_artifact_is_refused() {
                 }
                 StepAction::Continue
             };
-            run_with_hook(&input, root, &config, &hook)
+            run_with_hook(&input, root, &config, train::RunOptions::default(), &hook)
         });
         paused_rx.recv().unwrap();
         let second = train_command(&input, root, &["--epochs", "3", "--eval-every", "4"])

@@ -41,7 +41,7 @@ fn a_step_budget_gets_a_cosine_schedule_that_ends_near_zero() {
         warmup: Some(0.1),
         ..budgeted()
     };
-    let outcome = run(&input, tmp.path(), &config).unwrap();
+    let outcome = run(&input, tmp.path(), &config, train::RunOptions::default()).unwrap();
     assert_eq!(outcome.summary.stop_reason, StopReason::MaxSteps);
     let params = train::read_params(&outcome.artifact).unwrap();
     assert_eq!(params.schedule, LrSchedule::Cosine { warmup: 0.1 });
@@ -76,15 +76,27 @@ fn a_resumed_cosine_run_equals_an_uninterrupted_one() {
     let _lock = torch_lock();
     let tmp = tempfile::tempdir().unwrap();
     let input = periodic_input(tmp.path());
-    let whole = run(&input, &tmp.path().join("whole"), &budgeted()).unwrap();
+    let whole = run(
+        &input,
+        &tmp.path().join("whole"),
+        &budgeted(),
+        train::RunOptions::default(),
+    )
+    .unwrap();
     let root = tmp.path().join("parts");
-    let err =
-        run_with_hook(&input, &root, &budgeted(), &at_step(13, StepAction::Stop)).unwrap_err();
+    let err = run_with_hook(
+        &input,
+        &root,
+        &budgeted(),
+        train::RunOptions::default(),
+        &at_step(13, StepAction::Stop),
+    )
+    .unwrap_err();
     assert!(
         matches!(err, TrainError::Interrupted { step: 13, .. }),
         "{err}"
     );
-    let resumed = run(&input, &root, &budgeted()).unwrap();
+    let resumed = run(&input, &root, &budgeted(), train::RunOptions::default()).unwrap();
     assert_eq!(resumed.artifact.id(), whole.artifact.id());
     assert_eq!(losses(resumed.artifact.dir()), losses(whole.artifact.dir()));
 }
@@ -97,7 +109,9 @@ fn schedule_settings_that_cannot_work_are_refused() {
         periodic_input(tmp.path())
     };
     let check = |config: TrainConfig, needles: &[&str]| {
-        let err = run(&input, tmp.path(), &config).unwrap_err().to_string();
+        let err = run(&input, tmp.path(), &config, train::RunOptions::default())
+            .unwrap_err()
+            .to_string();
         for n in needles {
             assert!(err.contains(n), "`{err}` lacks `{n}`");
         }
@@ -133,6 +147,7 @@ fn schedule_settings_that_cannot_work_are_refused() {
             &input,
             tmp.path(),
             &budgeted(),
+            train::RunOptions::default(),
             &at_step(5, StepAction::Stop),
         )
         .unwrap_err()
@@ -145,6 +160,8 @@ fn schedule_settings_that_cannot_work_are_refused() {
         resume: Some(dir),
         ..budgeted()
     };
-    let err = run(&input, tmp.path(), &plateau).unwrap_err().to_string();
+    let err = run(&input, tmp.path(), &plateau, train::RunOptions::default())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("schedule"), "{err}");
 }

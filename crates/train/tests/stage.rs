@@ -45,7 +45,7 @@ fn loss_decreases_on_a_learnable_sequence_and_outputs_are_complete() {
         eval_every: Some(0),
         ..tiny_config()
     };
-    let outcome = run(&input, root, &config).unwrap();
+    let outcome = run(&input, root, &config, train::RunOptions::default()).unwrap();
     assert!(!outcome.skipped);
     let dir = outcome.artifact.dir();
     let valid: Vec<Record> = records(dir)
@@ -130,7 +130,7 @@ fn loss_decreases_on_a_learnable_sequence_and_outputs_are_complete() {
     );
 
     // The same input and flags: skipped, same artifact.
-    let again = run(&input, root, &config).unwrap();
+    let again = run(&input, root, &config, train::RunOptions::default()).unwrap();
     assert!(again.skipped);
     assert_eq!(again.artifact.id(), outcome.artifact.id());
     // the figures read back from the manifest are the very ones computed (floats round-trip)
@@ -148,7 +148,7 @@ fn same_seed_same_losses_other_seed_other_losses() {
             seed,
             ..tiny_config()
         };
-        let outcome = run(&input, &root, &config).unwrap();
+        let outcome = run(&input, &root, &config, train::RunOptions::default()).unwrap();
         losses(outcome.artifact.dir())
     };
     let a = train(5, "a");
@@ -163,11 +163,24 @@ fn interrupted_then_resumed_equals_uninterrupted() {
     let tmp = tempfile::tempdir().unwrap();
     let input = periodic_input(tmp.path());
     let config = checkpointing_config();
-    let whole = run(&input, &tmp.path().join("whole"), &config).unwrap();
+    let whole = run(
+        &input,
+        &tmp.path().join("whole"),
+        &config,
+        train::RunOptions::default(),
+    )
+    .unwrap();
 
     let root = tmp.path().join("parts");
     // Stop mid-epoch (7 batches per epoch at 2 × 8 over 193 train tokens… any step works).
-    let err = run_with_hook(&input, &root, &config, &at_step(10, StepAction::Stop)).unwrap_err();
+    let err = run_with_hook(
+        &input,
+        &root,
+        &config,
+        train::RunOptions::default(),
+        &at_step(10, StepAction::Stop),
+    )
+    .unwrap_err();
     let TrainError::Interrupted { step, dir } = &err else {
         panic!("{err}")
     };
@@ -182,7 +195,7 @@ fn interrupted_then_resumed_equals_uninterrupted() {
         resume: Some(dir.clone()),
         ..config.clone()
     };
-    let resumed = run(&input, &root, &resumed_config).unwrap();
+    let resumed = run(&input, &root, &resumed_config, train::RunOptions::default()).unwrap();
     assert_eq!(resumed.artifact.id(), id);
     assert_eq!(losses(resumed.artifact.dir()), losses(whole.artifact.dir()));
     for file in ["model.safetensors", "last.safetensors", "optim.safetensors"] {
@@ -204,7 +217,9 @@ fn interrupted_then_resumed_equals_uninterrupted() {
         resume: Some(whole.artifact.dir().to_path_buf()),
         ..config
     };
-    let err = run(&input, &root, &other).unwrap_err().to_string();
+    let err = run(&input, &root, &other, train::RunOptions::default())
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("model.hidden_size, seq_len differ")
             || err.contains("seq_len, model.hidden_size differ"),
@@ -221,7 +236,7 @@ fn max_steps_and_time_budget_stop_cleanly_and_commit() {
         max_steps: Some(5),
         ..tiny_config()
     };
-    let outcome = run(&input, tmp.path(), &config).unwrap();
+    let outcome = run(&input, tmp.path(), &config, train::RunOptions::default()).unwrap();
     assert_eq!(outcome.summary.stop_reason, StopReason::MaxSteps);
     assert_eq!(outcome.summary.steps, 5);
     // A stop in mid-epoch still validates once before the test evaluation.
@@ -235,7 +250,7 @@ fn max_steps_and_time_budget_stop_cleanly_and_commit() {
         time_budget: Some(1e-6),
         ..tiny_config()
     };
-    let outcome = run(&input, tmp.path(), &config).unwrap();
+    let outcome = run(&input, tmp.path(), &config, train::RunOptions::default()).unwrap();
     assert_eq!(outcome.summary.stop_reason, StopReason::TimeBudget);
     assert_eq!(outcome.summary.steps, 1);
 }
@@ -251,7 +266,7 @@ fn a_diverging_run_names_the_step_and_leaves_no_artifact() {
         clip: Some(1e30),
         ..tiny_config()
     };
-    let err = run(&input, tmp.path(), &config).unwrap_err();
+    let err = run(&input, tmp.path(), &config, train::RunOptions::default()).unwrap_err();
     let TrainError::NonFinite { step, .. } = &err else {
         panic!("{err}")
     };
@@ -287,7 +302,13 @@ fn adaptive_softmax_and_tied_weights_learn_too() {
             dropout: Some(0.0),
             ..variant
         };
-        let outcome = run(&input, &tmp.path().join(i.to_string()), &config).unwrap();
+        let outcome = run(
+            &input,
+            &tmp.path().join(i.to_string()),
+            &config,
+            train::RunOptions::default(),
+        )
+        .unwrap();
         let valid: Vec<f64> = records(outcome.artifact.dir())
             .into_iter()
             .filter(|r| r.split == "valid")
@@ -311,7 +332,7 @@ fn a_sample_is_written_at_each_validation() {
         dropout: Some(0.0),
         ..checkpointing_config()
     };
-    let outcome = run(&input, tmp.path(), &config).unwrap();
+    let outcome = run(&input, tmp.path(), &config, train::RunOptions::default()).unwrap();
     let all = records(outcome.artifact.dir());
     let valid: Vec<&Record> = all.iter().filter(|r| r.split == "valid").collect();
     assert!(valid.len() > 5);

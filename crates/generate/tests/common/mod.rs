@@ -96,10 +96,11 @@ pub fn train_artifact(
             path: format!("tokenize/{tokenize_id}"),
         }],
     };
-    let staging = match artifact::begin(root, spec, producer("train")).unwrap() {
-        Begin::Staging(s) => s,
-        Begin::Complete(a) => return a.dir().to_path_buf(),
-    };
+    let staging =
+        match artifact::begin(root, spec, producer("train"), artifact::Existing::Reuse).unwrap() {
+            Begin::Staging(s) => s,
+            Begin::Complete(a) => return a.dir().to_path_buf(),
+        };
     let rng = torch_lock();
     tch::manual_seed(seed);
     let vs = nn::VarStore::new(Device::Cpu);
@@ -227,7 +228,7 @@ pub fn fitted_fixture(text: &str, seed: i64, hidden: i64, fit: Fit) -> Fixture {
         },
         ..Default::default()
     };
-    let tokenized = tokenize::run(&clean, Some(&root), &config).unwrap();
+    let tokenized = tokenize::run(&clean, Some(&root), &config, artifact::Existing::Reuse).unwrap();
     let tokenizer = tokenized.tokenizer().unwrap();
     let mut model_config = ModelConfig::new(tokenizer.vocab().len() as i64, 8, hidden, 1);
     model_config.dropout = 0.0;

@@ -7,6 +7,7 @@ use artifact::StageSpec;
 use artifact::fixture::commit_files;
 use serde_json::json;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
 
 /// libtorch's random generator is global to the process: tests that train hold this lock so
@@ -42,7 +43,7 @@ pub fn tokenize_artifact(root: &Path, paragraphs: &[String]) -> PathBuf {
         },
         ..TokenizeConfig::default()
     };
-    let outcome = tokenize::run(&clean, Some(root), &config).unwrap();
+    let outcome = tokenize::run(&clean, Some(root), &config, artifact::Existing::Reuse).unwrap();
     outcome.artifact.dir().to_path_buf()
 }
 
@@ -105,4 +106,39 @@ pub fn at_step(target: u64, action: StepAction) -> impl Fn(u64) -> StepAction {
             StepAction::Continue
         }
     }
+}
+
+/// `jianghu-train` with the flags of [`tiny_config`] and `extra`.
+pub fn train_command(input: &Path, root: &Path, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_jianghu-train"));
+    command
+        .args(["--input".as_ref(), input.as_os_str()])
+        .args(["--output".as_ref(), root.as_os_str()])
+        .args([
+            "--embed-dim",
+            "4",
+            "--hidden-size",
+            "8",
+            "--num-layers",
+            "1",
+            "--dropout",
+            "0.1",
+            "--output-layer",
+            "full",
+            "--batch-size",
+            "2",
+            "--seq-len",
+            "8",
+            "--lr",
+            "0.02",
+            "--threads",
+            "1",
+            "--device",
+            "cpu",
+            "--quiet",
+        ])
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    command
 }
