@@ -16,6 +16,11 @@
 //! what it read with [`Artifact::input_ref`] (a path relative to the artifact root), and a
 //! reader follows that lineage back with [`Artifact::open_input`], which checks that the input
 //! found is the one recorded.
+//!
+//! The `fixtures` feature (for other crates' tests; enable it from dev-dependencies only) adds
+//! [`fixture`]: artifacts committed from files in memory, stopping a stage with SIGTERM, and the
+//! lock on libtorch's global random generator that the tests of `model`, `train` and
+//! `generate` hold.
 
 mod atomic;
 mod canonical;

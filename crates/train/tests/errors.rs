@@ -2,8 +2,9 @@
 
 mod common;
 
+use artifact::fixture::torch_lock;
 use artifact::{Begin, Producer, StageSpec};
-use common::{periodic_input, tiny_config, torch_lock, train_entries};
+use common::{periodic_input, tiny_config, train_entries};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use train::{TrainConfig, run};

@@ -4,9 +4,8 @@
 
 mod common;
 
-use common::{
-    at_step, checkpointing_config, periodic_input, tiny_config, torch_lock, train_entries,
-};
+use artifact::fixture::torch_lock;
+use common::{at_step, checkpointing_config, periodic_input, tiny_config, train_entries};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -236,12 +235,7 @@ fn sigterm_stops_training_like_ctrl_c() {
     .spawn()
     .unwrap();
     let dir = wait_for_checkpoint(&mut child, &root);
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = child.wait_with_output().unwrap();
+    let out = artifact::fixture::terminate(child).unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("interrupted at step"), "{stderr}");

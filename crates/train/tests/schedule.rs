@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::{at_step, checkpointing_config, periodic_input, tiny_config, torch_lock};
+use artifact::fixture::torch_lock;
+use common::{at_step, checkpointing_config, periodic_input, tiny_config};
 use std::path::Path;
 use train::metrics::{Record, from_jsonl};
 use train::schedule::{LrSchedule, WARMUP_START};

@@ -3,9 +3,10 @@
 
 mod common;
 
+use artifact::fixture::torch_lock;
 use common::{
     at_step, checkpointing_config, periodic_corpus, periodic_input, tiny_config, tokenize_artifact,
-    torch_lock, train_entries,
+    train_entries,
 };
 use std::path::Path;
 use tch::Device;
