@@ -5,7 +5,10 @@
 mod common;
 
 use artifact::fixture::torch_lock;
-use common::{at_step, checkpointing_config, periodic_input, tiny_config, train_entries};
+use common::{
+    at_step, checkpointing_config, locked_periodic_input, periodic_input, tiny_config,
+    train_entries,
+};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -65,9 +68,7 @@ fn train_command(input: &Path, root: &Path, extra: &[&str]) -> Command {
 
 #[test]
 fn a_diverged_run_leaves_its_last_checkpoint_which_resumes_exactly() {
-    let _lock = torch_lock();
-    let tmp = tempfile::tempdir().unwrap();
-    let input = periodic_input(tmp.path());
+    let (_lock, tmp, input) = locked_periodic_input();
     let config = checkpointing_config();
     let whole = run(&input, &tmp.path().join("whole"), &config).unwrap();
     let id = whole.artifact.id();
@@ -110,9 +111,7 @@ fn a_diverged_run_leaves_its_last_checkpoint_which_resumes_exactly() {
 
 #[test]
 fn a_lower_learning_rate_may_continue_a_checkpoint() {
-    let _lock = torch_lock();
-    let tmp = tempfile::tempdir().unwrap();
-    let input = periodic_input(tmp.path());
+    let (_lock, tmp, input) = locked_periodic_input();
     let config = TrainConfig {
         lr_decay: Some(0.5),
         ..checkpointing_config()
@@ -144,9 +143,7 @@ fn a_lower_learning_rate_may_continue_a_checkpoint() {
 
 #[test]
 fn a_killed_process_is_continued_from_its_last_checkpoint_by_the_same_command() {
-    let _lock = torch_lock();
-    let tmp = tempfile::tempdir().unwrap();
-    let input = periodic_input(tmp.path());
+    let (_lock, tmp, input) = locked_periodic_input();
     let long = [
         "--epochs",
         "1000",
@@ -247,9 +244,7 @@ fn sigterm_stops_training_like_ctrl_c() {
 
 #[test]
 fn a_second_process_training_the_same_artifact_is_refused() {
-    let _lock = torch_lock();
-    let tmp = tempfile::tempdir().unwrap();
-    let input = periodic_input(tmp.path());
+    let (_lock, tmp, input) = locked_periodic_input();
     let root = tmp.path();
     let config = checkpointing_config();
     let (paused_tx, paused_rx) = std::sync::mpsc::channel();

@@ -3,7 +3,10 @@
 
 #![allow(dead_code)] // each test file uses a different subset
 
+use artifact::fixture::torch_lock;
 use std::path::{Path, PathBuf};
+use std::sync::MutexGuard;
+use tempfile::TempDir;
 use tokenize::Split;
 use train::{Preset, StepAction, TrainConfig};
 
@@ -29,6 +32,15 @@ pub fn tokenize_artifact(root: &Path, paragraphs: &[String]) -> PathBuf {
 /// [`tokenize_artifact`] of 40 lines of [`periodic_corpus`], the input most tests train on.
 pub fn periodic_input(root: &Path) -> PathBuf {
     tokenize_artifact(root, &periodic_corpus(40))
+}
+
+/// What most tests begin with: libtorch's generator locked for the test (hold the guard), a
+/// temporary artifact root, and [`periodic_input`] in it.
+pub fn locked_periodic_input() -> (MutexGuard<'static, ()>, TempDir, PathBuf) {
+    let lock = torch_lock();
+    let tmp = tempfile::tempdir().unwrap();
+    let input = periodic_input(tmp.path());
+    (lock, tmp, input)
 }
 
 /// `n` copies of a short poem line: the next character is always predictable.
