@@ -1,40 +1,30 @@
-//! `cargo xtask bench`: the criterion benchmarks of the workspace, and with `--compare` the
+//! `cargo xtask bench`: the criterion benchmarks of the workspace; with `--compare` the
 //! side-by-side comparison with the Python system jianghu replaces, which prints a table and
-//! writes docs/PERFORMANCE.md.
+//! writes docs/PERFORMANCE.md; with `--quality` training configurations side by side
+//! (`quality`, docs/QUALITY.md).
 //!
-//! How the comparison measures: the Rust stages run as release processes and the training and
-//! generation figures come from the workspace's own criterion benchmarks (their executables
-//! run one benchmark at a time in criterion's quick mode; see `criterion`), so that the
-//! figures in the doc are those anyone gets from `cargo bench`, not from a second harness. The
-//! Python reference (`xtask/reference/seed.py`) times the same work at the same shape in the
-//! same way: untimed warm-up, then per-iteration times. Every process runs under a small
-//! wrapper that records its wall time, CPU time and peak RSS (`measure`). Sides alternate
-//! which goes first in each repetition; medians of all samples make the table (`report`), and
-//! `doc` explains each figure against the bound measured on the machine in the same run.
+//! The comparison is its own crate, `tools/bench-compare` (which see for how it measures): this
+//! module makes libtorch and the corpus available, hands the harness the workspace, the corpus
+//! folder, the Python interpreters to try and how to start the measuring wrapper, and writes the
+//! document. The wrapper is this binary again: `cargo xtask bench --measure-into FILE --
+//! COMMAND…` (hidden from `--help`) runs `bench_compare::measure::run_wrapper`.
 
-mod build;
-mod compare;
-mod cost;
-mod criterion;
-mod doc;
-mod machine;
-mod measure;
-mod python;
 mod quality;
-mod report;
 
-use crate::{project_root, run_command, setup};
-use anyhow::{Context, Result};
+use crate::{cache_dir, fetch_data, project_root, run_command, setup};
+use anyhow::{Context, Result, bail};
+use bench_compare::measure::{Wrapper, run_wrapper};
+use bench_compare::{CompareConfig, machine};
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Options of `cargo xtask bench`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct BenchArgs {
-    /// Time each Rust stage against the Python seed (xtask/reference/seed.py) on the same
-    /// input and shape, print the table and write docs/PERFORMANCE.md (20 to 30 minutes on 2
-    /// cores, builds excluded; `--quick` for a short run)
+    /// Time each Rust stage against the Python seed (tools/bench-compare/reference/seed.py) on
+    /// the same input and shape, print the table and write docs/PERFORMANCE.md (20 to 30
+    /// minutes on 2 cores, builds excluded; `--quick` for a short run)
     #[arg(long)]
     compare: bool,
     /// Train named configurations side by side on the same corpus for the same wall-clock
@@ -70,7 +60,7 @@ pub(crate) struct BenchArgs {
 
 pub(crate) fn run(args: &BenchArgs) -> Result<()> {
     if let Some(into) = &args.measure_into {
-        return measure::run_wrapper(&args.rest, into);
+        return run_wrapper(&args.rest, into);
     }
     setup::run()?;
     if args.quality {
@@ -87,23 +77,53 @@ pub(crate) fn run(args: &BenchArgs) -> Result<()> {
         }
         return run_command(cmd.arg("--").args(&args.rest));
     }
-    let config = compare::CompareConfig {
-        corpus: args.corpus.clone(),
+    let config = CompareConfig {
+        workspace: project_root(),
+        corpus: resolve_corpus(&args.corpus)?,
         reps: args.reps.unwrap_or(if args.quick { 1 } else { 3 }) as usize,
         quick: args.quick,
+        // The private environment `setup` makes first, then the machine's python3 (which setup
+        // uses instead when it has the right torch).
+        pythons: vec![
+            cache_dir()?.join("torch-venv").join("bin").join("python"),
+            PathBuf::from("python3"),
+        ],
+        torch_version: setup::TORCH_VERSION.to_owned(),
+        wrapper: Wrapper {
+            program: std::env::current_exe().context("cannot tell where xtask runs from")?,
+            args: ["bench", "--measure-into"].map(OsString::from).into(),
+        },
     };
-    let results = compare::run(&config)?;
-    let rows: Vec<report::Row> = results.rows().into_iter().cloned().collect();
-    println!("{}", report::table(&rows));
+    let results = bench_compare::run(&config)?;
+    println!("{}", results.table());
     let path = project_root().join("docs").join("PERFORMANCE.md");
-    write_atomically(&path, &doc::render(&results))?;
+    write_atomically(&path, &bench_compare::render(&results))?;
     println!("wrote {}", path.display());
     Ok(())
 }
 
+/// `NAME` under data/ (fetching the default Song ci when it is asked for and missing) or a
+/// folder path.
+fn resolve_corpus(corpus: &str) -> Result<PathBuf> {
+    let path = Path::new(corpus);
+    if path.is_dir() {
+        return Ok(path.to_path_buf());
+    }
+    let dir = project_root().join("data").join(corpus);
+    if !dir.is_dir() && corpus == "songci" {
+        fetch_data::run(&fetch_data::FetchArgs { force: false })?;
+    }
+    if !dir.is_dir() {
+        bail!(
+            "no corpus `{corpus}`: neither a folder nor data/{corpus}/ exists; pass --corpus with a folder of .txt files"
+        );
+    }
+    Ok(dir)
+}
+
 /// Writes `text` to `path` through a temporary file in the same folder, so that an interrupted
 /// run never leaves half a document.
-fn write_atomically(path: &std::path::Path, text: &str) -> Result<()> {
+fn write_atomically(path: &Path, text: &str) -> Result<()> {
     let dir = path.parent().expect("the doc has a folder");
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let tmp = path.with_extension(format!("md.tmp-{}", std::process::id()));

@@ -7,7 +7,7 @@ use crate::inspect::view;
 use crate::pipeline::stage::Stage;
 use crate::project_root;
 use anyhow::{Context, Result, bail};
-use artifact::{Artifact, LATEST_FILE};
+use artifact::Artifact;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -40,31 +40,35 @@ pub(crate) fn run(args: &ReportArgs) -> Result<()> {
 /// The artifacts of the latest run, upstream first: the furthest stage's `latest` and what it
 /// was made from.
 fn lineage(root: &Path) -> Result<Vec<Artifact>> {
-    let last = Stage::ALL
-        .into_iter()
-        .rev()
-        .find(|s| root.join(s.name()).join(LATEST_FILE).is_file());
+    let mut last = None;
+    for stage in Stage::ALL.into_iter().rev() {
+        if let Some(id) = artifact::latest_id(root, stage.name())? {
+            last = Some(root.join(stage.name()).join(id));
+            break;
+        }
+    }
     let Some(last) = last else {
         bail!(
             "no complete artifact under {}: run `cargo xtask pipeline` for it first",
             root.display()
         );
     };
-    let id = artifact::latest_id(root, last.name())?.context("the `latest` file vanished")?;
-    let mut chain = vec![Artifact::open_any(&root.join(last.name()).join(id))?];
-    while let Some(input) = chain.last().and_then(|a| {
-        a.manifest()
+    let mut chain = Vec::new();
+    let mut current = Artifact::open_any(&last)?;
+    loop {
+        let upstream = current
+            .manifest()
             .inputs
             .iter()
-            .find(|i| Stage::from_name(&i.stage).is_some())
-    }) {
-        let dir = root.join(&input.stage).join(&input.id);
-        chain.push(Artifact::open_any(&dir).with_context(|| {
-            format!(
-                "the {} artifact {} it was made from is gone",
-                input.stage, input.id
-            )
-        })?);
+            .find_map(|i| Stage::from_name(&i.stage));
+        let next = upstream
+            .map(|stage| current.open_input_any(stage.name()))
+            .transpose()?;
+        chain.push(current);
+        match next {
+            Some(artifact) => current = artifact,
+            None => break,
+        }
     }
     chain.reverse();
     Ok(chain)

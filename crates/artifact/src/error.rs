@@ -61,6 +61,34 @@ pub enum ArtifactError {
     },
     #[error("no complete `{stage}` artifact under {root}: run the `{stage}` stage first")]
     NoLatest { root: PathBuf, stage: String },
+    #[error(
+        "artifact {dir}: its manifest names no `{input}` input; run the `{stage}` stage again (`cargo xtask {stage}`)"
+    )]
+    NoInput {
+        dir: PathBuf,
+        stage: String,
+        input: String,
+    },
+    #[error(
+        "artifact {dir} was made from the `{input}` artifact {id} ({path}), which is missing or incomplete; run the `{input}` stage again (`cargo xtask {input}`)"
+    )]
+    InputMissing {
+        dir: PathBuf,
+        input: String,
+        id: String,
+        path: PathBuf,
+    },
+    /// The input found where the manifest says is another artifact (the expected id is in
+    /// `input_dir`'s path or the manifest of `dir`; left out to keep the error small).
+    #[error(
+        "artifact {dir} was not made from {input_dir}, which holds artifact {found}: its input was made anew since; run the `{stage}` stage again (`cargo xtask {stage}`)"
+    )]
+    InputId {
+        dir: PathBuf,
+        stage: String,
+        input_dir: PathBuf,
+        found: String,
+    },
     #[error("artifact {dir}: {message}")]
     Invalid { dir: PathBuf, message: String },
     #[error(

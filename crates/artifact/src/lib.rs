@@ -8,16 +8,25 @@
 //! [`Staging`] directory to write into; [`Staging::commit`] hashes the outputs, writes the manifest
 //! and renames the directory into place in one step. Anything interrupted before that leaves only a
 //! hidden staging directory, which no reader accepts and the next [`begin`] sweeps away.
-//! Readers use [`Artifact::open`] (or [`Artifact::latest`]), which checks the stage name and the
+//! Readers use [`Artifact::open`] (or [`Artifact::latest`], or [`Artifact::resolve`] for a stage's
+//! `--input`, which names an artifact or an artifact root), which checks the stage name and the
 //! format version; [`Artifact::verify`] re-hashes every output, and a stage checks the upstream
 //! files it reads with [`Artifact::verify_files`] before using them. [`begin`] makes an artifact
 //! that fails verification anew, so rerunning its stage is always the way out, and makes any
-//! artifact anew when asked to ([`Existing::Replace`], a stage binary's `--force`).
+//! artifact anew when asked to ([`Existing::Replace`], a stage binary's `--force`). A stage records
+//! what it read with [`Artifact::input_ref`] (a path relative to the artifact root), and a
+//! reader follows that lineage back with [`Artifact::open_input`], which checks that the input
+//! found is the one recorded.
 //!
 //! The process side of the contract is here too: the flags every stage binary takes from the
 //! orchestrator ([`ProtocolArgs`]), the result file that tells it what the run did
 //! ([`StageResult`]), the Ctrl-C handler ([`exit_on_interrupt`]) and the exit status
 //! ([`exit_code`]).
+//!
+//! The `fixtures` feature (for other crates' tests; enable it from dev-dependencies only) adds
+//! [`fixture`]: artifacts committed from files in memory, stopping a stage with SIGTERM, and the
+//! lock on libtorch's global random generator that the tests of `model`, `train` and
+//! `generate` hold.
 
 mod atomic;
 mod canonical;

@@ -1,7 +1,8 @@
-//! Reading complete artifacts: open with stage and version checks, find the latest, verify hashes.
+//! Reading complete artifacts: open with stage and version checks, find the latest, follow the
+//! lineage to an input, verify hashes.
 
 use crate::hash::sha256_file;
-use crate::manifest::{MANIFEST_FILE, Manifest};
+use crate::manifest::{InputRef, MANIFEST_FILE, Manifest};
 use crate::stage::list_files;
 use crate::{ArtifactError, Result};
 use std::path::{Path, PathBuf};
@@ -62,6 +63,105 @@ impl Artifact {
             stage: stage.to_owned(),
         })?;
         Self::open(&root.join(stage).join(id), stage, format_version)
+    }
+
+    /// Opens the `stage` artifact that `path` names, as a stage's `--input` takes it: an
+    /// artifact directory, or an artifact root (`artifacts/<corpus>`) whose `<stage>/latest` is
+    /// used. A directory with a manifest is always taken as the artifact itself.
+    pub fn resolve(path: &Path, stage: &str, format_version: u32) -> Result<Self> {
+        if !path.join(MANIFEST_FILE).is_file() && path.join(stage).is_dir() {
+            Self::latest(path, stage, format_version)
+        } else {
+            Self::open(path, stage, format_version)
+        }
+    }
+
+    /// The artifact root this artifact lies in (`<root>/<stage>/<id>`).
+    pub fn root(&self) -> PathBuf {
+        self.dir
+            .parent()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
+    /// The input record naming this artifact, for the manifest of an artifact made from it
+    /// under `root`: its path relative to `root` (`/`-separated) when it lies beneath it, else
+    /// as it is, so that an artifact root can be moved whole.
+    pub fn input_ref(&self, root: &Path) -> InputRef {
+        let path = match self.dir.strip_prefix(root) {
+            Ok(rel) => rel
+                .iter()
+                .map(|p| p.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/"),
+            Err(_) => self.dir.display().to_string(),
+        };
+        InputRef {
+            stage: self.manifest.stage.clone(),
+            id: self.id().to_owned(),
+            path,
+        }
+    }
+
+    /// Opens the `stage` input this artifact was made from, as its manifest records it: the
+    /// recorded path (relative to this artifact's root, or absolute), else `<root>/<stage>/<id>`
+    /// in this artifact's root; checks its stage and `format_version`, and that its id is the
+    /// recorded one, so that a lineage never leads to an artifact made anew since.
+    pub fn open_input(&self, stage: &str, format_version: u32) -> Result<Artifact> {
+        self.follow_input(stage, |dir| Self::open(dir, stage, format_version))
+    }
+
+    /// [`Artifact::open_input`] for an input of any format version (for inspection).
+    pub fn open_input_any(&self, stage: &str) -> Result<Artifact> {
+        self.follow_input(stage, Self::open_any)
+    }
+
+    fn follow_input(
+        &self,
+        stage: &str,
+        open: impl Fn(&Path) -> Result<Artifact>,
+    ) -> Result<Artifact> {
+        let input = self.input(stage)?;
+        let root = self.root();
+        let named = Path::new(&input.path);
+        let recorded = if named.is_absolute() {
+            named.to_path_buf()
+        } else {
+            root.join(named)
+        };
+        let candidates = [recorded, root.join(stage).join(&input.id)];
+        let Some(dir) = candidates.iter().find(|d| d.join(MANIFEST_FILE).is_file()) else {
+            return Err(ArtifactError::InputMissing {
+                dir: self.dir.clone(),
+                input: stage.to_owned(),
+                id: input.id.clone(),
+                path: candidates[0].clone(),
+            });
+        };
+        let artifact = open(dir)?;
+        if artifact.id() != input.id {
+            return Err(ArtifactError::InputId {
+                dir: self.dir.clone(),
+                stage: self.manifest.stage.clone(),
+                input_dir: dir.clone(),
+                found: artifact.id().to_owned(),
+            });
+        }
+        Ok(artifact)
+    }
+
+    /// The manifest's record of its `stage` input.
+    fn input(&self, stage: &str) -> Result<&InputRef> {
+        self.manifest
+            .inputs
+            .iter()
+            .find(|i| i.stage == stage)
+            .ok_or_else(|| ArtifactError::NoInput {
+                dir: self.dir.clone(),
+                stage: self.manifest.stage.clone(),
+                input: stage.to_owned(),
+            })
     }
 
     pub fn dir(&self) -> &Path {

@@ -402,3 +402,98 @@ fn staging_left_by_dead_processes_is_swept_whatever_its_id() {
     );
     assert!(mine.exists());
 }
+
+/// Commits a `clean` artifact (params `n`) under `root` and a `tokenize` artifact made from it
+/// whose manifest records the clean input as `Artifact::input_ref` writes it.
+fn lineage(root: &Path, n: u32) -> (Artifact, Artifact) {
+    let clean_spec = StageSpec {
+        stage: "clean".into(),
+        format_version: 1,
+        params: json!({ "n": n }),
+        inputs: vec![],
+    };
+    let clean = stage(root, clean_spec).commit(json!({})).unwrap();
+    let spec = StageSpec {
+        inputs: vec![clean.input_ref(root)],
+        ..spec(json!({ "n": n }))
+    };
+    let tokenize = stage(root, spec).commit(json!({})).unwrap();
+    (clean, tokenize)
+}
+
+#[test]
+fn resolve_takes_an_artifact_directory_or_the_latest_under_a_root() {
+    let root = tempfile::tempdir().unwrap();
+    let (first, _) = lineage(root.path(), 1);
+    let (second, _) = lineage(root.path(), 2);
+    let latest = Artifact::resolve(root.path(), "clean", 1).unwrap();
+    assert_eq!(latest.id(), second.id());
+    let named = Artifact::resolve(first.dir(), "clean", 1).unwrap();
+    assert_eq!(named.id(), first.id());
+    assert_eq!(named.root(), root.path());
+    let err = Artifact::resolve(first.dir(), "tokenize", 3).unwrap_err();
+    assert!(matches!(err, ArtifactError::WrongStage { .. }), "{err}");
+    let err = Artifact::resolve(&root.path().join("nothing"), "clean", 1).unwrap_err();
+    assert!(err.to_string().contains("nothing"), "{err}");
+}
+
+#[test]
+fn an_input_is_recorded_relative_to_the_root_and_followed_from_a_moved_root() {
+    let root = tempfile::tempdir().unwrap();
+    let (clean, tokenize) = lineage(root.path(), 1);
+    let recorded = &tokenize.manifest().inputs[0];
+    assert_eq!(recorded.path, format!("clean/{}", clean.id()));
+    assert_eq!(recorded.stage, "clean");
+    let elsewhere = tempfile::tempdir().unwrap();
+    assert_eq!(
+        clean.input_ref(elsewhere.path()).path,
+        clean.dir().display().to_string(),
+        "outside the root the path is kept whole"
+    );
+    let moved = tempfile::tempdir().unwrap();
+    let moved_root = moved.path().join("corpus");
+    std::fs::rename(root.path(), &moved_root).unwrap();
+    let tokenize = Artifact::latest(&moved_root, "tokenize", 3).unwrap();
+    let input = tokenize.open_input("clean", 1).unwrap();
+    assert_eq!(input.id(), clean.id());
+    assert_eq!(input.dir(), moved_root.join("clean").join(clean.id()));
+    assert_eq!(tokenize.open_input_any("clean").unwrap().id(), clean.id());
+    let err = tokenize.open_input("clean", 2).unwrap_err();
+    assert!(matches!(err, ArtifactError::FormatVersion { .. }), "{err}");
+}
+
+#[test]
+fn a_missing_replaced_or_unnamed_input_is_an_error_saying_what_to_rerun() {
+    let root = tempfile::tempdir().unwrap();
+    let (clean, tokenize) = lineage(root.path(), 1);
+
+    let err = tokenize.open_input("train", 1).unwrap_err();
+    assert!(matches!(err, ArtifactError::NoInput { .. }), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("`train` input") && text.contains("`tokenize` stage"),
+        "{text}"
+    );
+
+    // Another clean artifact where the recorded one was: the lineage no longer holds.
+    let (other, _) = lineage(root.path(), 2);
+    let recorded = clean.dir().to_path_buf();
+    std::fs::remove_dir_all(&recorded).unwrap();
+    std::fs::rename(other.dir(), &recorded).unwrap();
+    let err = tokenize.open_input("clean", 1).unwrap_err();
+    assert!(matches!(err, ArtifactError::InputId { .. }), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains(clean.id()) && text.contains(other.id()) && text.contains("`tokenize` stage"),
+        "{text}"
+    );
+
+    std::fs::remove_dir_all(&recorded).unwrap();
+    let err = tokenize.open_input("clean", 1).unwrap_err();
+    assert!(matches!(err, ArtifactError::InputMissing { .. }), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains(clean.id()) && text.contains("`clean` stage again"),
+        "{text}"
+    );
+}

@@ -28,6 +28,8 @@ mod credits;
 mod decode;
 mod document;
 mod error;
+#[cfg(feature = "fixtures")]
+pub mod fixture;
 mod headings;
 mod line_kinds;
 mod report;

@@ -6,7 +6,6 @@
 use crate::error::GenerateError;
 use crate::mixture::Predictor;
 use crate::source::TrainedModel;
-use artifact::Artifact;
 use model::LstmLm;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -76,32 +75,6 @@ pub fn lstm_log_probs(model: &LstmLm, ids: &[u32]) -> Vec<f64> {
     out
 }
 
-/// The clean artifact a tokenize artifact was built from (its manifest's first input).
-fn lineage_clean(tokenize: &Artifact) -> Result<Artifact, GenerateError> {
-    let input = tokenize
-        .manifest()
-        .inputs
-        .iter()
-        .find(|i| i.stage == "clean")
-        .ok_or_else(|| GenerateError::BadModel {
-            dir: tokenize.dir().to_path_buf(),
-            message: "the tokenize manifest names no clean input".into(),
-        })?;
-    let root = crate::source::artifact_root(tokenize);
-    let named = Path::new(&input.path);
-    let dir = if named.is_absolute() {
-        named.to_path_buf()
-    } else {
-        root.join(named)
-    };
-    let dir = if dir.is_dir() {
-        dir
-    } else {
-        root.join("clean").join(&input.id)
-    };
-    Ok(Artifact::open(&dir, "clean", 1)?)
-}
-
 /// The files `path` names: the file itself, or the `.txt` files of a folder (sorted).
 /// Anything else (a device such as `/dev/null`, a FIFO, a socket) is refused: it is neither
 /// a text file nor a folder of them.
@@ -164,7 +137,9 @@ pub fn score_path(
     path: &Path,
     no_mixture: bool,
 ) -> Result<ScoreReport, GenerateError> {
-    let clean = lineage_clean(&trained.tokenize)?;
+    let clean = trained
+        .tokenize
+        .open_input(clean::STAGE, clean::FORMAT_VERSION)?;
     let rules = clean::Rules::from_artifact(&clean).map_err(|e| GenerateError::BadModel {
         dir: clean.dir().to_path_buf(),
         message: e.to_string(),

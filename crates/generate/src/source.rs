@@ -3,9 +3,9 @@
 
 use crate::error::GenerateError;
 use crate::mixture::{Mixture, Predictor};
-use artifact::{Artifact, MANIFEST_FILE};
+use artifact::Artifact;
 use model::{LstmLm, ModelConfig};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use tch::{Device, nn};
 use tokenize::Tokenizer;
 
@@ -44,64 +44,12 @@ pub fn open_train(path: &Path) -> Result<Artifact, GenerateError> {
     if !path.exists() {
         return Err(GenerateError::MissingModel(path.to_path_buf()));
     }
-    Ok(
-        if !path.join(MANIFEST_FILE).is_file() && path.join(TRAIN_STAGE).is_dir() {
-            Artifact::latest(path, TRAIN_STAGE, TRAIN_FORMAT_VERSION)?
-        } else {
-            Artifact::open(path, TRAIN_STAGE, TRAIN_FORMAT_VERSION)?
-        },
-    )
+    Ok(Artifact::resolve(path, TRAIN_STAGE, TRAIN_FORMAT_VERSION)?)
 }
 
-/// The artifact root (`artifacts/<corpus>`) an artifact lies in.
-pub fn artifact_root(artifact: &Artifact) -> PathBuf {
-    artifact
-        .dir()
-        .parent()
-        .and_then(Path::parent)
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
-}
-
-/// The tokenize artifact a train artifact was trained on (its manifest's first input).
+/// The tokenize artifact a train artifact was trained on, as its manifest records it.
 pub fn open_lineage_tokenize(train: &Artifact) -> Result<Artifact, GenerateError> {
-    let bad = |message: String| GenerateError::BadModel {
-        dir: train.dir().to_path_buf(),
-        message,
-    };
-    let input = train
-        .manifest()
-        .inputs
-        .iter()
-        .find(|i| i.stage == tokenize::STAGE)
-        .ok_or_else(|| bad("the manifest names no tokenize input; rerun `train`".into()))?;
-    let root = artifact_root(train);
-    let named = Path::new(&input.path);
-    let mut tried = vec![if named.is_absolute() {
-        named.to_path_buf()
-    } else {
-        root.join(named)
-    }];
-    tried.push(root.join(tokenize::STAGE).join(&input.id));
-    for dir in &tried {
-        if dir.join(MANIFEST_FILE).is_file() {
-            let artifact = Artifact::open(dir, tokenize::STAGE, tokenize::FORMAT_VERSION)?;
-            if artifact.id() != input.id {
-                return Err(bad(format!(
-                    "its tokenize input {} has id {}, the manifest names {}; rerun `train`",
-                    dir.display(),
-                    artifact.id(),
-                    input.id
-                )));
-            }
-            return Ok(artifact);
-        }
-    }
-    Err(bad(format!(
-        "its tokenize artifact {} (id {}) is missing or incomplete; rerun `tokenize`",
-        tried[0].display(),
-        input.id
-    )))
+    Ok(train.open_input(tokenize::STAGE, tokenize::FORMAT_VERSION)?)
 }
 
 /// Reads `config.json` of a train artifact.

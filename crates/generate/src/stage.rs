@@ -12,9 +12,9 @@ use crate::mixture::{Mixture, Predictor};
 use crate::mode::{Mode, ModeChoice, TrainingShape};
 use crate::names::{generate_names, training_names};
 use crate::prompt::encode_prompt;
-use crate::source::{MODEL_FILE, artifact_root, open_parts, training_text};
+use crate::source::{MODEL_FILE, open_parts, training_text};
 use crate::{FORMAT_VERSION, METRICS_FILE, SAMPLES_FILE, SAMPLES_JSONL_FILE, STAGE};
-use artifact::{Artifact, Begin, Existing, InputRef, Producer, StageSpec};
+use artifact::{Artifact, Begin, Existing, Producer, StageSpec};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -87,17 +87,6 @@ pub struct GenerateOutcome {
     pub samples: Vec<SampleRecord>,
 }
 
-fn rel_path(dir: &Path, root: &Path) -> String {
-    match dir.strip_prefix(root) {
-        Ok(rel) => rel
-            .iter()
-            .map(|p| p.to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/"),
-        Err(_) => dir.display().to_string(),
-    }
-}
-
 fn read_samples(artifact: &Artifact) -> Result<Vec<SampleRecord>, GenerateError> {
     let path = artifact.path(SAMPLES_JSONL_FILE);
     let text = std::fs::read_to_string(&path).map_err(|e| GenerateError::io(&path, e))?;
@@ -144,18 +133,12 @@ pub fn run_streaming(
     if let Some(line) = choice.announcement() {
         eprintln!("{line}");
     }
-    let root: PathBuf = output_root
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| artifact_root(&train));
+    let root: PathBuf = output_root.map_or_else(|| train.root(), Path::to_path_buf);
     let spec = StageSpec {
         stage: STAGE.to_owned(),
         format_version: FORMAT_VERSION,
         params: serde_json::to_value(config).expect("params serialise"),
-        inputs: vec![InputRef {
-            stage: train.manifest().stage.clone(),
-            id: train.id().to_owned(),
-            path: rel_path(train.dir(), &root),
-        }],
+        inputs: vec![train.input_ref(&root)],
     };
     let producer = Producer::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
     let staging = match artifact::begin(&root, spec, producer, existing)? {

@@ -57,7 +57,7 @@ fn greedy_equals_argmax_step_by_step() {
 fn one_step_at_a_time_equals_the_fused_lstm() {
     // three layers, three sequences: the cell-by-cell step that decoding uses must match the
     // fused kernel that training and priming use
-    let rng = common::torch_lock();
+    let rng = artifact::fixture::torch_lock();
     tch::manual_seed(5);
     let vs = tch::nn::VarStore::new(tch::Device::Cpu);
     let model = LstmLm::new(&vs.root(), &ModelConfig::new(11, 6, 16, 3)).unwrap();

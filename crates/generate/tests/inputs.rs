@@ -86,12 +86,7 @@ fn sigterm_leaves_no_staging_directory() {
         assert!(started.elapsed() < Duration::from_secs(60), "no staging");
         std::thread::sleep(Duration::from_millis(5));
     }
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = child.wait_with_output().unwrap();
+    let out = artifact::fixture::terminate(child).unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{:?}: {stderr}", out.status);
     assert!(stderr.contains("interrupted"), "{stderr}");

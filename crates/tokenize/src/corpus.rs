@@ -1,7 +1,7 @@
 //! Reading the upstream clean artifact: which artifact the input names, and its documents.
 
 use crate::error::TokenizeError;
-use artifact::{Artifact, MANIFEST_FILE};
+use artifact::Artifact;
 use std::path::Path;
 
 /// Stage and format version of the clean artifacts this build reads.
@@ -29,12 +29,7 @@ pub fn open_clean(input: &Path) -> Result<Artifact, TokenizeError> {
     if !input.exists() {
         return Err(TokenizeError::MissingInput(input.to_path_buf()));
     }
-    let artifact = if !input.join(MANIFEST_FILE).is_file() && input.join(CLEAN_STAGE).is_dir() {
-        Artifact::latest(input, CLEAN_STAGE, CLEAN_FORMAT_VERSION)?
-    } else {
-        Artifact::open(input, CLEAN_STAGE, CLEAN_FORMAT_VERSION)?
-    };
-    Ok(artifact)
+    Ok(Artifact::resolve(input, CLEAN_STAGE, CLEAN_FORMAT_VERSION)?)
 }
 
 /// The `docs/*.txt` outputs of a clean artifact, in the manifest's (sorted) order, as paths

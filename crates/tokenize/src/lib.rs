@@ -24,6 +24,8 @@ pub mod config;
 pub mod corpus;
 pub mod encode_corpus;
 pub mod error;
+#[cfg(feature = "fixtures")]
+pub mod fixture;
 pub mod segment;
 pub mod split;
 pub mod stage;

@@ -2,7 +2,7 @@
 //! skip when the artifact exists, otherwise encode and write the outputs, then commit.
 
 use crate::config::{Level, SEGMENTER, TokenizeConfig, TokenizerParams, UserDictRef};
-use crate::corpus::{CLEAN_STAGE, document_paths, open_clean, read_document};
+use crate::corpus::{document_paths, open_clean, read_document};
 use crate::encode_corpus::encode_corpus;
 use crate::error::TokenizeError;
 use crate::segment::Segmenter;
@@ -13,7 +13,7 @@ use crate::tokenizer::Tokenizer;
 use crate::user_dict::UserDict;
 use crate::vocab::vocab_json;
 use crate::{FORMAT_VERSION, STAGE, STATS_FILE, USER_DICT_FILE, VOCAB_FILE};
-use artifact::{Artifact, Begin, Existing, InputRef, Producer, StageSpec};
+use artifact::{Artifact, Begin, Existing, Producer, StageSpec};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -70,32 +70,12 @@ pub fn run(
         .map(UserDict::read)
         .transpose()?;
     let params = resolve_params(config, dict.as_ref());
-    let root: PathBuf = match output_root {
-        Some(root) => root.to_path_buf(),
-        None => clean
-            .dir()
-            .parent()
-            .and_then(Path::parent)
-            .map(Path::to_path_buf)
-            .unwrap_or_default(),
-    };
-    let input_path = match clean.dir().strip_prefix(&root) {
-        Ok(rel) => rel
-            .iter()
-            .map(|p| p.to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/"),
-        Err(_) => clean.dir().display().to_string(),
-    };
+    let root: PathBuf = output_root.map_or_else(|| clean.root(), Path::to_path_buf);
     let spec = StageSpec {
         stage: STAGE.to_owned(),
         format_version: FORMAT_VERSION,
         params: serde_json::to_value(&params).expect("params serialise"),
-        inputs: vec![InputRef {
-            stage: CLEAN_STAGE.to_owned(),
-            id: clean.id().to_owned(),
-            path: input_path,
-        }],
+        inputs: vec![clean.input_ref(&root)],
     };
     let producer = Producer::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
     let staging = match artifact::begin(&root, spec, producer, existing)? {

@@ -1,31 +1,24 @@
 //! One training step (forward, backward, clipping, Adam) on CPU at the `cpu` preset shape
 //! (char-level Song ci vocabulary, 5,896) and, when `JIANGHU_BENCH_SEED=1`, at the seed shape
-//! with a 46k word vocabulary: full softmax versus adaptive softmax.
+//! with a 46k word vocabulary: full softmax versus adaptive softmax. The shapes are
+//! `bench_shapes::TRAIN_SHAPES`, which the comparison with the Python seed uses too.
 //! `JIANGHU_BENCH_THREADS=N` pins libtorch's threads.
 //!
-//! `cargo xtask bench --compare` runs one benchmark of this file at a time (a filter), in
-//! criterion's `--quick` mode when asked for a quick comparison, and reads its samples and
-//! throughput: so each model is built only when its benchmark is selected (the process's peak
+//! `cargo xtask bench --compare` (`tools/bench-compare`) runs one benchmark of this file at a
+//! time (a filter), in criterion's `--quick` mode when asked for a quick comparison, and reads
+//! its samples and throughput: so each model is built only when its benchmark is selected (the process's peak
 //! RSS is that model's), and one untimed step runs before timing (quick mode has no warm-up,
 //! and a first step allocates gradients).
 
+use bench_shapes::{
+    ADAPTIVE_DIV_VALUE, DROPOUT, SEED_SHAPE_ENV, THREADS_ENV, TRAIN_SHAPES, TrainShape,
+};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use model::{LstmLm, LstmState, ModelConfig, OutputKind};
 use std::time::Duration;
 use tch::{Device, Kind, Tensor, nn};
 use train::adam::Adam;
 use train::training::train_step;
-
-struct Shape {
-    name: &'static str,
-    vocab: i64,
-    embed: i64,
-    hidden: i64,
-    layers: i64,
-    batch: i64,
-    seq: i64,
-    cutoffs: Vec<i64>,
-}
 
 /// A model with its optimizer, one fixed batch and the state carried between steps.
 struct Learner {
@@ -38,29 +31,32 @@ struct Learner {
 }
 
 impl Learner {
-    fn new(shape: &Shape, output: OutputKind) -> Learner {
+    fn new(shape: &TrainShape, output: OutputKind) -> Learner {
         tch::manual_seed(0);
+        let m = shape.model;
+        let vocab = m.vocab as i64;
         let config = ModelConfig {
-            dropout: 0.2,
+            dropout: DROPOUT,
             output,
-            ..ModelConfig::new(shape.vocab, shape.embed, shape.hidden, shape.layers)
+            ..ModelConfig::new(vocab, m.embed as i64, m.hidden as i64, m.layers as i64)
         };
         let vs = nn::VarStore::new(Device::Cpu);
         let model = LstmLm::new(&vs.root(), &config).unwrap();
         let adam = Adam::new(&vs);
-        // Zipf-like ids: small ids are frequent, as tokenize orders them (xtask's FLOP
-        // estimate for the adaptive softmax assumes this law: id = floor(u^4 * V)).
-        let uniform = Tensor::rand([shape.batch, shape.seq + 1], (Kind::Float, Device::Cpu));
-        let ids = (uniform.pow_tensor_scalar(4.0) * shape.vocab as f64)
+        // Zipf-like ids: small ids are frequent, as tokenize orders them (the comparison's
+        // FLOP estimate for the adaptive softmax assumes this law: id = floor(u^4 * V)).
+        let (batch, seq) = (shape.batch as i64, shape.seq as i64);
+        let uniform = Tensor::rand([batch, seq + 1], (Kind::Float, Device::Cpu));
+        let ids = (uniform.pow_tensor_scalar(4.0) * vocab as f64)
             .to_kind(Kind::Int64)
-            .clamp(0, shape.vocab - 1);
-        let hidden = model.zero_state(shape.batch);
+            .clamp(0, vocab - 1);
+        let hidden = model.zero_state(batch);
         let mut learner = Learner {
             _vs: vs,
             model,
             adam,
-            inputs: ids.narrow(1, 0, shape.seq),
-            targets: ids.narrow(1, 1, shape.seq),
+            inputs: ids.narrow(1, 0, seq),
+            targets: ids.narrow(1, 1, seq),
             hidden,
         };
         learner.step();
@@ -82,8 +78,8 @@ impl Learner {
     }
 }
 
-fn bench_shape(c: &mut Criterion, shape: &Shape) {
-    let mut group = c.benchmark_group(shape.name);
+fn bench_shape(c: &mut Criterion, shape: &TrainShape) {
+    let mut group = c.benchmark_group(shape.group);
     group
         .sample_size(10)
         // Flat, with a quarter second per sample: each sample times one step (two for the
@@ -93,14 +89,14 @@ fn bench_shape(c: &mut Criterion, shape: &Shape) {
         .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_millis(2500))
-        .throughput(Throughput::Elements((shape.batch * shape.seq) as u64));
+        .throughput(Throughput::Elements(shape.tokens_per_step()));
     let outputs = [
         ("full", OutputKind::Full),
         (
             "adaptive",
             OutputKind::Adaptive {
-                cutoffs: shape.cutoffs.clone(),
-                div_value: 4.0,
+                cutoffs: shape.cutoffs.iter().map(|&c| c as i64).collect(),
+                div_value: ADAPTIVE_DIV_VALUE,
             },
         ),
     ];
@@ -116,40 +112,16 @@ fn bench_shape(c: &mut Criterion, shape: &Shape) {
 }
 
 fn benches(c: &mut Criterion) {
-    // `JIANGHU_BENCH_THREADS=N` pins libtorch's CPU threads (compare with PyTorch at the same N).
-    if let Some(n) = std::env::var("JIANGHU_BENCH_THREADS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-    {
+    // Pins libtorch's CPU threads (compare with PyTorch at the same N).
+    if let Some(n) = std::env::var(THREADS_ENV).ok().and_then(|n| n.parse().ok()) {
         tch::set_num_threads(n);
     }
-    bench_shape(
-        c,
-        &Shape {
-            name: "cpu_preset_v5896",
-            vocab: 5896,
-            embed: 128,
-            hidden: 256,
-            layers: 2,
-            batch: 64,
-            seq: 35,
-            cutoffs: vec![500, 2000],
-        },
-    );
-    if std::env::var("JIANGHU_BENCH_SEED").is_ok_and(|v| v == "1") {
-        bench_shape(
-            c,
-            &Shape {
-                name: "seed_shape_v46000",
-                vocab: 46_000,
-                embed: 256,
-                hidden: 1024,
-                layers: 3,
-                batch: 50,
-                seq: 30,
-                cutoffs: vec![2000, 10_000],
-            },
-        );
+    let seed_shape = std::env::var(SEED_SHAPE_ENV).is_ok_and(|v| v == "1");
+    for shape in TRAIN_SHAPES
+        .iter()
+        .filter(|s| seed_shape || !s.needs_seed_env)
+    {
+        bench_shape(c, shape);
     }
 }
 

@@ -2,7 +2,7 @@
 //! layout of a stream as B parallel rows for truncated back-propagation through time.
 
 use crate::error::TrainError;
-use artifact::{Artifact, MANIFEST_FILE};
+use artifact::Artifact;
 use std::path::Path;
 use tch::{Device, Tensor};
 
@@ -34,15 +34,11 @@ pub fn open_tokenize(input: &Path) -> Result<Artifact, TrainError> {
     if !input.exists() {
         return Err(TrainError::MissingInput(input.to_path_buf()));
     }
-    let stage = tokenize::STAGE;
-    let version = tokenize::FORMAT_VERSION;
-    Ok(
-        if !input.join(MANIFEST_FILE).is_file() && input.join(stage).is_dir() {
-            Artifact::latest(input, stage, version)?
-        } else {
-            Artifact::open(input, stage, version)?
-        },
-    )
+    Ok(Artifact::resolve(
+        input,
+        tokenize::STAGE,
+        tokenize::FORMAT_VERSION,
+    )?)
 }
 
 /// Reads the vocabulary size, the three streams and the character counts, after checking each

@@ -18,7 +18,7 @@ use crate::resume::ResumeSlot;
 use crate::schedule::run_fraction;
 use crate::training::{Learner, LoopHooks, StepAction, StopReason, ValidSet, train_loop, validate};
 use crate::{CONFIG_FILE, CURVE_FILE, FORMAT_VERSION, METRICS_FILE, STAGE};
-use artifact::{Artifact, Begin, Existing, InputRef, Producer, StageSpec};
+use artifact::{Artifact, Begin, Existing, Producer, StageSpec};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Instant;
@@ -96,23 +96,11 @@ pub fn run_with_hook(
     let params = config.resolve(corpus.vocab.len() as i64)?;
     let device = parse_device(&config.device)?;
     check_lengths(&corpus, params.batch_size, params.seq_len)?;
-    let input_path = match corpus.artifact.dir().strip_prefix(output_root) {
-        Ok(rel) => rel
-            .iter()
-            .map(|p| p.to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/"),
-        Err(_) => corpus.artifact.dir().display().to_string(),
-    };
     let spec = StageSpec {
         stage: STAGE.to_owned(),
         format_version: FORMAT_VERSION,
         params: serde_json::to_value(&params).expect("params serialise"),
-        inputs: vec![InputRef {
-            stage: tokenize::STAGE.to_owned(),
-            id: corpus.artifact.id().to_owned(),
-            path: input_path,
-        }],
+        inputs: vec![corpus.artifact.input_ref(output_root)],
     };
     let producer = Producer::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
     let staging = match artifact::begin(output_root, spec, producer, options.existing)? {

@@ -2,8 +2,9 @@
 
 mod common;
 
+use artifact::fixture::torch_lock;
 use artifact::{Begin, Producer, StageSpec};
-use common::{periodic_input, tiny_config, torch_lock, train_entries};
+use common::{locked_periodic_input, periodic_input, tiny_config, train_entries};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use train::{TrainConfig, run};
@@ -293,9 +294,7 @@ fn threads_are_checked_against_the_machine() {
     // would panic on 0).
     let parsed = parse(&["--threads", "-2"]).unwrap();
     assert_eq!(parsed.threads, Some(-2));
-    let _lock = torch_lock();
-    let tmp = tempfile::tempdir().unwrap();
-    let input = periodic_input(tmp.path());
+    let (_lock, tmp, input) = locked_periodic_input();
     let zero = TrainConfig {
         threads: Some(0),
         ..tiny_config()

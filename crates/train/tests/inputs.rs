@@ -3,8 +3,10 @@
 
 mod common;
 
-use common::{clean_artifact, periodic_corpus, periodic_input, tiny_config, train_entries};
-use tokenize::{Level, Split, TokenizeConfig};
+use common::{
+    periodic_corpus, periodic_input, tiny_config, tokenize_artifact_split, train_entries,
+};
+use tokenize::Split;
 use train::{TrainError, run};
 
 #[test]
@@ -36,20 +38,14 @@ fn a_changed_input_file_is_refused_naming_it() {
 #[test]
 fn an_empty_split_names_the_tokenize_split_not_the_batch_size() {
     let tmp = tempfile::tempdir().unwrap();
-    let clean = clean_artifact(tmp.path(), &periodic_corpus(40));
-    let config = TokenizeConfig {
-        level: Level::Char,
-        split: Split {
-            train: 100,
-            valid: 0,
-            test: 0,
-        },
-        ..TokenizeConfig::default()
+    let split = Split {
+        train: 100,
+        valid: 0,
+        test: 0,
     };
-    let tokenized =
-        tokenize::run(&clean, Some(tmp.path()), &config, artifact::Existing::Reuse).unwrap();
+    let tokenized = tokenize_artifact_split(tmp.path(), &periodic_corpus(40), split);
     let err = run(
-        tokenized.artifact.dir(),
+        &tokenized,
         tmp.path(),
         &tiny_config(),
         train::RunOptions::default(),

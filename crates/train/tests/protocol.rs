@@ -4,8 +4,9 @@
 
 mod common;
 
+use artifact::fixture::torch_lock;
 use artifact::{Outcome, StageResult};
-use common::{periodic_input, torch_lock, train_command, train_entries};
+use common::{periodic_input, train_command, train_entries};
 
 #[test]
 fn the_result_file_says_ran_or_skipped_and_force_makes_the_artifact_again() {

@@ -4,12 +4,12 @@
 
 mod common;
 
+use artifact::fixture::torch_lock;
 use common::{
-    at_step, checkpointing_config, periodic_input, tiny_config, torch_lock, train_command,
-    train_entries,
+    at_step, checkpointing_config, locked_periodic_input, periodic_input, tiny_config,
+    train_command, train_entries,
 };
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 use train::metrics::from_jsonl;
 use train::{StepAction, TrainConfig, TrainError, run, run_with_hook};
@@ -32,9 +32,7 @@ fn same_weights(a: &artifact::Artifact, b: &artifact::Artifact) {
 
 #[test]
 fn a_diverged_run_leaves_its_last_checkpoint_which_resumes_exactly() {
-    let _lock = torch_lock();
-    let tmp = tempfile::tempdir().unwrap();
-    let input = periodic_input(tmp.path());
+    let (_lock, tmp, input) = locked_periodic_input();
     let config = checkpointing_config();
     let whole = run(
         &input,
@@ -90,9 +88,7 @@ fn a_diverged_run_leaves_its_last_checkpoint_which_resumes_exactly() {
 
 #[test]
 fn a_lower_learning_rate_may_continue_a_checkpoint() {
-    let _lock = torch_lock();
-    let tmp = tempfile::tempdir().unwrap();
-    let input = periodic_input(tmp.path());
+    let (_lock, tmp, input) = locked_periodic_input();
     let config = TrainConfig {
         lr_decay: Some(0.5),
         ..checkpointing_config()
@@ -131,9 +127,7 @@ fn a_lower_learning_rate_may_continue_a_checkpoint() {
 
 #[test]
 fn a_killed_process_is_continued_from_its_last_checkpoint_by_the_same_command() {
-    let _lock = torch_lock();
-    let tmp = tempfile::tempdir().unwrap();
-    let input = periodic_input(tmp.path());
+    let (_lock, tmp, input) = locked_periodic_input();
     let long = [
         "--epochs",
         "1000",
@@ -228,12 +222,7 @@ fn sigterm_stops_training_like_ctrl_c() {
     .spawn()
     .unwrap();
     let dir = wait_for_checkpoint(&mut child, &root);
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = child.wait_with_output().unwrap();
+    let out = artifact::fixture::terminate(child).unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("interrupted at step"), "{stderr}");
@@ -245,9 +234,7 @@ fn sigterm_stops_training_like_ctrl_c() {
 
 #[test]
 fn a_second_process_training_the_same_artifact_is_refused() {
-    let _lock = torch_lock();
-    let tmp = tempfile::tempdir().unwrap();
-    let input = periodic_input(tmp.path());
+    let (_lock, tmp, input) = locked_periodic_input();
     let root = tmp.path();
     let config = checkpointing_config();
     let (paused_tx, paused_rx) = std::sync::mpsc::channel();

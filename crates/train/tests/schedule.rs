@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::{at_step, checkpointing_config, periodic_input, tiny_config, torch_lock};
+use artifact::fixture::torch_lock;
+use common::{at_step, checkpointing_config, locked_periodic_input, periodic_input, tiny_config};
 use std::path::Path;
 use train::metrics::{Record, from_jsonl};
 use train::schedule::{LrSchedule, WARMUP_START};
@@ -34,9 +35,7 @@ fn budgeted() -> TrainConfig {
 
 #[test]
 fn a_step_budget_gets_a_cosine_schedule_that_ends_near_zero() {
-    let _lock = torch_lock();
-    let tmp = tempfile::tempdir().unwrap();
-    let input = periodic_input(tmp.path());
+    let (_lock, tmp, input) = locked_periodic_input();
     let config = TrainConfig {
         warmup: Some(0.1),
         ..budgeted()
@@ -73,9 +72,7 @@ fn a_step_budget_gets_a_cosine_schedule_that_ends_near_zero() {
 
 #[test]
 fn a_resumed_cosine_run_equals_an_uninterrupted_one() {
-    let _lock = torch_lock();
-    let tmp = tempfile::tempdir().unwrap();
-    let input = periodic_input(tmp.path());
+    let (_lock, tmp, input) = locked_periodic_input();
     let whole = run(
         &input,
         &tmp.path().join("whole"),

@@ -3,9 +3,10 @@
 
 mod common;
 
+use artifact::fixture::torch_lock;
 use common::{
-    at_step, checkpointing_config, periodic_corpus, periodic_input, tiny_config, tokenize_artifact,
-    torch_lock, train_entries,
+    at_step, checkpointing_config, locked_periodic_input, periodic_corpus, tiny_config,
+    tokenize_artifact, train_entries,
 };
 use std::path::Path;
 use tch::Device;
@@ -139,9 +140,7 @@ fn loss_decreases_on_a_learnable_sequence_and_outputs_are_complete() {
 
 #[test]
 fn same_seed_same_losses_other_seed_other_losses() {
-    let _lock = torch_lock();
-    let tmp = tempfile::tempdir().unwrap();
-    let input = periodic_input(tmp.path());
+    let (_lock, tmp, input) = locked_periodic_input();
     let train = |seed: u64, out: &str| {
         let root = tmp.path().join(out);
         let config = TrainConfig {
@@ -159,9 +158,7 @@ fn same_seed_same_losses_other_seed_other_losses() {
 
 #[test]
 fn interrupted_then_resumed_equals_uninterrupted() {
-    let _lock = torch_lock();
-    let tmp = tempfile::tempdir().unwrap();
-    let input = periodic_input(tmp.path());
+    let (_lock, tmp, input) = locked_periodic_input();
     let config = checkpointing_config();
     let whole = run(
         &input,
@@ -229,9 +226,7 @@ fn interrupted_then_resumed_equals_uninterrupted() {
 
 #[test]
 fn max_steps_and_time_budget_stop_cleanly_and_commit() {
-    let _lock = torch_lock();
-    let tmp = tempfile::tempdir().unwrap();
-    let input = periodic_input(tmp.path());
+    let (_lock, tmp, input) = locked_periodic_input();
     let config = TrainConfig {
         max_steps: Some(5),
         ..tiny_config()
@@ -257,9 +252,7 @@ fn max_steps_and_time_budget_stop_cleanly_and_commit() {
 
 #[test]
 fn a_diverging_run_names_the_step_and_leaves_no_artifact() {
-    let _lock = torch_lock();
-    let tmp = tempfile::tempdir().unwrap();
-    let input = periodic_input(tmp.path());
+    let (_lock, tmp, input) = locked_periodic_input();
     // Weights of ~1e38 after the first step: the logits of the second overflow float32.
     let config = TrainConfig {
         lr: Some(1e38),
@@ -385,7 +378,7 @@ fn validations_score_a_fixed_sample_of_a_large_valid_split_and_the_summary_the_w
         max_steps: Some(12),
         ..checkpointing_config()
     };
-    let outcome = run(&input, tmp.path(), &config).unwrap();
+    let outcome = run(&input, tmp.path(), &config, train::RunOptions::default()).unwrap();
     let valid: Vec<Record> = records(outcome.artifact.dir())
         .into_iter()
         .filter(|r| r.split == "valid")

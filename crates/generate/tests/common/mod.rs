@@ -1,24 +1,16 @@
-//! Fixtures shared by the generate tests: a clean artifact, a char-level tokenize artifact
-//! built from it with `tokenize::run`, and a train artifact holding a tiny random model.
+//! Fixtures shared by the generate tests: a clean artifact (`clean::fixture`), a char-level
+//! tokenize artifact built from it (`tokenize::fixture`), and a train artifact holding a tiny
+//! random model.
 
 #![allow(dead_code)] // each test file uses a different subset
 
-use artifact::fixture::commit_files;
+use artifact::fixture::torch_lock;
 use artifact::{Begin, InputRef, Producer, StageSpec};
 use model::{LstmLm, ModelConfig};
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
 use tch::{Device, nn};
-use tokenize::{Level, Split, TokenizeConfig, Tokenizer};
-
-/// libtorch's random generator is global to the process and tests run on parallel threads:
-/// whatever seeds and draws from it holds this lock, so that a fixture's weights depend on its
-/// seed alone and not on what another test drew in between.
-pub fn torch_lock() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
+use tokenize::{Split, Tokenizer};
 
 /// Training names; their characters are the whole vocabulary (plus `<unk>` and `<eos>`).
 pub const NAMES: &str = "郭靖\n黄蓉\n郭蓉\n杨过\n";
@@ -42,22 +34,6 @@ fn producer(name: &str) -> Producer {
         version: "0.0.0".into(),
         git_rev: None,
     }
-}
-
-/// Commits a clean artifact holding `docs/a.txt` = `text`, with the default clean params (so
-/// that `--score` finds the rules).
-pub fn clean_artifact(root: &Path, text: &str) -> PathBuf {
-    let params = clean::CleanParams {
-        switches: clean::RuleSwitches::default(),
-        rules_sha256: None,
-    };
-    let spec = StageSpec {
-        stage: "clean".into(),
-        format_version: 1,
-        params: serde_json::to_value(params).unwrap(),
-        inputs: vec![],
-    };
-    commit_files(root, spec, &[("docs/a.txt", text.as_bytes())]).unwrap()
 }
 
 /// How far a fixture's model is fitted to the lines of its training text.
@@ -218,17 +194,13 @@ pub fn fixture_with(text: &str, seed: i64, hidden: i64) -> Fixture {
 pub fn fitted_fixture(text: &str, seed: i64, hidden: i64, fit: Fit) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("artifacts/names");
-    let clean = clean_artifact(&root, text);
-    let config = TokenizeConfig {
-        level: Level::Char,
-        split: Split {
-            train: 100,
-            valid: 0,
-            test: 0,
-        },
-        ..Default::default()
+    let clean = clean::fixture::clean_artifact(&root, &[("a.txt", text)]).unwrap();
+    let split = Split {
+        train: 100,
+        valid: 0,
+        test: 0,
     };
-    let tokenized = tokenize::run(&clean, Some(&root), &config, artifact::Existing::Reuse).unwrap();
+    let tokenized = tokenize::fixture::char_artifact(&root, &clean, split).unwrap();
     let tokenizer = tokenized.tokenizer().unwrap();
     let mut model_config = ModelConfig::new(tokenizer.vocab().len() as i64, 8, hidden, 1);
     model_config.dropout = 0.0;

@@ -1,55 +1,47 @@
 //! Fixtures shared by the train tests: tiny tokenize artifacts made by the real tokenize stage
-//! from generated clean artifacts, and tiny model configs.
+//! from clean artifacts of `clean::fixture`, and tiny model configs.
 
 #![allow(dead_code)] // each test file uses a different subset
 
-use artifact::StageSpec;
-use artifact::fixture::commit_files;
-use serde_json::json;
+use artifact::fixture::torch_lock;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Mutex, MutexGuard};
-
-/// libtorch's random generator is global to the process: tests that train hold this lock so
-/// that seeded runs are not disturbed by another test drawing numbers in parallel.
-pub fn torch_lock() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
-use tokenize::{Level, Split, TokenizeConfig};
+use std::sync::MutexGuard;
+use tempfile::TempDir;
+use tokenize::Split;
 use train::{Preset, StepAction, TrainConfig};
 
-/// Commits a clean artifact under `root` with one document of `paragraphs`.
-pub fn clean_artifact(root: &Path, paragraphs: &[String]) -> PathBuf {
+/// A char-level tokenize artifact split `split` of a clean artifact with one document of
+/// `paragraphs`, made by `tokenize::run`.
+pub fn tokenize_artifact_split(root: &Path, paragraphs: &[String], split: Split) -> PathBuf {
     let text: String = paragraphs.iter().map(|p| format!("{p}\n")).collect();
-    let spec = StageSpec {
-        stage: "clean".into(),
-        format_version: 1,
-        params: json!({"fixture": text}),
-        inputs: vec![],
-    };
-    commit_files(root, spec, &[("docs/a.txt", text.as_bytes())]).unwrap()
+    let clean = clean::fixture::clean_artifact(root, &[("a.txt", &text)]).unwrap();
+    let outcome = tokenize::fixture::char_artifact(root, &clean, split).unwrap();
+    outcome.artifact.dir().to_path_buf()
 }
 
-/// A char-level tokenize artifact (60/20/20) of `paragraphs`, made by `tokenize::run`.
+/// [`tokenize_artifact_split`] 60/20/20.
 pub fn tokenize_artifact(root: &Path, paragraphs: &[String]) -> PathBuf {
-    let clean = clean_artifact(root, paragraphs);
-    let config = TokenizeConfig {
-        level: Level::Char,
-        split: Split {
-            train: 60,
-            valid: 20,
-            test: 20,
-        },
-        ..TokenizeConfig::default()
+    let split = Split {
+        train: 60,
+        valid: 20,
+        test: 20,
     };
-    let outcome = tokenize::run(&clean, Some(root), &config, artifact::Existing::Reuse).unwrap();
-    outcome.artifact.dir().to_path_buf()
+    tokenize_artifact_split(root, paragraphs, split)
 }
 
 /// [`tokenize_artifact`] of 40 lines of [`periodic_corpus`], the input most tests train on.
 pub fn periodic_input(root: &Path) -> PathBuf {
     tokenize_artifact(root, &periodic_corpus(40))
+}
+
+/// What most tests begin with: libtorch's generator locked for the test (hold the guard), a
+/// temporary artifact root, and [`periodic_input`] in it.
+pub fn locked_periodic_input() -> (MutexGuard<'static, ()>, TempDir, PathBuf) {
+    let lock = torch_lock();
+    let tmp = tempfile::tempdir().unwrap();
+    let input = periodic_input(tmp.path());
+    (lock, tmp, input)
 }
 
 /// `n` copies of a short poem line: the next character is always predictable.

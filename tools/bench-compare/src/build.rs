@@ -2,17 +2,17 @@
 //! and finding their executables in cargo's JSON messages rather than guessing paths under
 //! `target/` (bench executables carry a hash in their names).
 
-use crate::{describe, project_root};
 use anyhow::{Context, Result};
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// Runs `cargo ARGS --message-format=json-render-diagnostics` in the workspace root and returns
-/// the executables of the targets of `kind` ("bin" or "bench") it built, by target name;
-/// fails unless every name in `expected` is among them.
+/// Runs `cargo ARGS --message-format=json-render-diagnostics` in `workspace` and returns the
+/// executables of the targets of `kind` ("bin" or "bench") it built, by target name; fails
+/// unless every name in `expected` is among them.
 pub(crate) fn executables(
+    workspace: &Path,
     args: &[&str],
     kind: &str,
     expected: &[&str],
@@ -20,24 +20,22 @@ pub(crate) fn executables(
     let mut cmd = Command::new("cargo");
     cmd.args(args)
         .arg("--message-format=json-render-diagnostics");
-    eprintln!("$ {}", describe(&cmd));
+    eprintln!("$ {cmd:?}");
     let output = cmd
-        .current_dir(project_root())
+        .current_dir(workspace)
         .stderr(Stdio::inherit())
         .output()
-        .with_context(|| format!("cannot start `{}`", describe(&cmd)))?;
+        .with_context(|| format!("cannot start {cmd:?}"))?;
     anyhow::ensure!(
         output.status.success(),
-        "`{}` failed ({})",
-        describe(&cmd),
+        "{cmd:?} failed ({})",
         output.status
     );
     let found = parse(&String::from_utf8_lossy(&output.stdout), kind);
     for name in expected {
         anyhow::ensure!(
             found.contains_key(*name),
-            "`{}` built no {kind} executable named `{name}`",
-            describe(&cmd)
+            "{cmd:?} built no {kind} executable named `{name}`"
         );
     }
     Ok(found)

@@ -1,6 +1,6 @@
-//! `cargo xtask bench --compare`: each Rust stage against the Python seed on the same input and
-//! shape, in one invocation, repetition after repetition, alternating which side runs first (so
-//! that a change in the machine's load hits both sides alike).
+//! The comparison itself: each Rust stage against the Python seed on the same input and shape,
+//! in one invocation, repetition after repetition, alternating which side runs first (so that a
+//! change in the machine's load hits both sides alike). The shapes are `bench_shapes`'s.
 //!
 //! - Preprocessing: the release binaries `jianghu-clean` then `jianghu-tokenize --level word`
 //!   (processes, into a fresh artifact root each time) against `seed.py preprocess`, on the
@@ -18,133 +18,91 @@
 //! Both sides use as many libtorch threads as the machine has logical CPUs. Every figure keeps
 //! all its samples; the table shows their medians (see `report`).
 
-use super::build;
-use super::cost::{ModelShape, Output};
-use super::criterion::{self, BenchRun};
-use super::machine::{MachineInfo, load_average};
-use super::measure::{Measured, measure};
-use super::python::{self, Python};
-use super::report::{Row, Shown, Side, Target};
-use crate::{fetch_data, project_root};
-use anyhow::{Context, Result, bail};
-use artifact::{LATEST_FILE, Manifest};
+use crate::build;
+use crate::criterion::{self, BenchRun};
+use crate::machine::{MachineInfo, load_average};
+use crate::measure::{Measured, Wrapper, measure};
+use crate::python::{self, Python};
+use crate::report::{Row, Shown, Side, Target, table};
+use anyhow::{Context, Result};
+use artifact::Manifest;
+use bench_shapes::{
+    DECODE_BATCHES, DECODE_MODEL, DECODE_TOKENS, DROPOUT, ModelShape, SEED_SHAPE_ENV, THREADS_ENV,
+    TRAIN_SHAPES, TrainShape, decode_function, decode_group,
+};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Instant, SystemTime};
-
-/// Tokens the decode benchmark generates per iteration (`TOKENS` in
-/// crates/generate/benches/decode.rs; checked against its declared throughput).
-const DECODE_TOKENS: u64 = 16;
-/// The decode benchmark's group at its default (seed) shape.
-const DECODE_GROUP: &str = "decode_v46000_h1024_l3";
 
 /// Runs of the Rust preprocessing per repetition. Each takes a fraction of a second, against
 /// the seed's ten or more, so a burst of the shared machine's load can double a single run;
 /// the median of several stands for the typical run as the seed's one long run does.
 pub(crate) const RUST_PREPROCESS_RUNS: usize = 5;
 
-/// Options of the comparison.
+/// What the comparison runs on and with.
 #[derive(Debug, Clone)]
-pub(crate) struct CompareConfig {
-    pub corpus: String,
+pub struct CompareConfig {
+    /// The workspace root: cargo builds the stages and benchmarks there, and the doc names the
+    /// corpus relative to it.
+    pub workspace: PathBuf,
+    /// A folder of .txt files.
+    pub corpus: PathBuf,
+    /// Repetitions of every comparison.
     pub reps: usize,
+    /// Fewer Python iterations, for a short run.
     pub quick: bool,
+    /// The Python interpreters to try for the reference, in order of preference.
+    pub pythons: Vec<PathBuf>,
+    /// The torch release the reference must have: the libtorch the stages link.
+    pub torch_version: String,
+    /// How to start the measuring wrapper.
+    pub wrapper: Wrapper,
 }
 
-/// A training shape as `crates/train/benches/train_step.rs` defines it.
-#[derive(Debug, Clone)]
-pub(crate) struct TrainShape {
-    /// The benchmark group.
-    pub group: &'static str,
-    pub label: &'static str,
-    pub model: ModelShape,
-    pub batch: u64,
-    pub seq: u64,
-    pub cutoffs: Vec<u64>,
-    /// Needs `JIANGHU_BENCH_SEED=1`.
-    pub seed_env: bool,
-    /// Timed Python steps per repetition (normal, quick): in normal mode as many as the
-    /// criterion benchmark's 10 samples, so that both medians rest on as many steps.
-    pub python_steps: (u32, u32),
-}
-
-impl TrainShape {
-    pub(crate) fn adaptive(&self) -> Output {
-        Output::Adaptive {
-            cutoffs: self.cutoffs.clone(),
-            div_value: 4.0,
-        }
-    }
-}
-
-pub(crate) fn train_shapes() -> [TrainShape; 2] {
-    [
-        TrainShape {
-            group: "cpu_preset_v5896",
-            label: "cpu preset",
-            model: ModelShape {
-                vocab: 5896,
-                embed: 128,
-                hidden: 256,
-                layers: 2,
-            },
-            batch: 64,
-            seq: 35,
-            cutoffs: vec![500, 2000],
-            seed_env: false,
-            python_steps: (10, 4),
-        },
-        TrainShape {
-            group: "seed_shape_v46000",
-            label: "seed shape",
-            model: seed_model(),
-            batch: 50,
-            seq: 30,
-            cutoffs: vec![2000, 10_000],
-            seed_env: true,
-            python_steps: (10, 1),
-        },
-    ]
-}
-
-/// The seed's model at a 46k-word vocabulary (the decode benchmark's default shape).
-pub(crate) fn seed_model() -> ModelShape {
-    ModelShape {
-        vocab: 46_000,
-        embed: 256,
-        hidden: 1024,
-        layers: 3,
+/// Timed Python steps per repetition at `shape`. In normal mode as many as the criterion
+/// benchmark's 10 samples, so that both medians rest on as many steps; in quick mode fewer, and
+/// one at the seed shape, whose steps take seconds.
+fn python_steps(shape: &TrainShape, quick: bool) -> u32 {
+    match (quick, shape.needs_seed_env) {
+        (false, _) => 10,
+        (true, false) => 4,
+        (true, true) => 1,
     }
 }
 
 /// Everything one comparison run measured.
 #[derive(Debug)]
-pub(crate) struct Results {
-    pub corpus: PathBuf,
-    pub corpus_bytes: u64,
-    pub config: CompareConfig,
-    pub threads: usize,
-    pub machine: MachineInfo,
-    pub probe: python::Machine,
-    pub load_before: Option<[f64; 3]>,
-    pub load_after: Option<[f64; 3]>,
-    pub date: String,
-    pub elapsed_s: f64,
-    pub preprocess: Row,
+pub struct Results {
+    pub(crate) corpus_bytes: u64,
+    pub(crate) config: CompareConfig,
+    pub(crate) threads: usize,
+    pub(crate) machine: MachineInfo,
+    pub(crate) probe: python::Machine,
+    pub(crate) load_before: Option<[f64; 3]>,
+    pub(crate) load_after: Option<[f64; 3]>,
+    pub(crate) date: String,
+    pub(crate) elapsed_s: f64,
+    pub(crate) preprocess: Row,
     /// Tokens and vocabulary size: Rust's, then Python's.
-    pub segmentation: [(u64, u64); 2],
+    pub(crate) segmentation: [(u64, u64); 2],
     /// Python's preprocessing time inside the interpreter (without start and imports).
-    pub python_inner_s: Vec<f64>,
+    pub(crate) python_inner_s: Vec<f64>,
     /// Wall time of each run of `jianghu-clean` and of `jianghu-tokenize`.
-    pub rust_stage_s: [Vec<f64>; 2],
+    pub(crate) rust_stage_s: [Vec<f64>; 2],
     /// Per shape: full softmax and adaptive softmax rows.
-    pub train: Vec<(TrainShape, Row, Row)>,
-    pub decode_batch1: Row,
-    pub decode_batch32: Row,
+    pub(crate) train: Vec<(TrainShape, Row, Row)>,
+    pub(crate) decode_batch1: Row,
+    pub(crate) decode_batch32: Row,
 }
 
 impl Results {
+    /// The comparison table in Markdown.
+    pub fn table(&self) -> String {
+        let rows: Vec<Row> = self.rows().into_iter().cloned().collect();
+        table(&rows)
+    }
+
     pub(crate) fn rows(&self) -> Vec<&Row> {
         let mut rows = vec![&self.preprocess];
         for (_, full, adaptive) in &self.train {
@@ -172,15 +130,25 @@ fn in_order(
     }
 }
 
-pub(crate) fn run(config: &CompareConfig) -> Result<Results> {
+/// Runs the whole comparison: builds the stage binaries and the benchmarks, then times both
+/// sides `config.reps` times.
+pub fn run(config: &CompareConfig) -> Result<Results> {
     let started = Instant::now();
     let date = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let machine = MachineInfo::read();
     let threads = machine.logical_cpus;
-    let corpus = resolve_corpus(&config.corpus)?;
-    let corpus_bytes = corpus_bytes(&corpus)?;
-    let python = Python::find(threads)?;
+    let corpus = &config.corpus;
+    let corpus_bytes = corpus_bytes(corpus)?;
+    let python = Python::find(
+        &config.pythons,
+        &config.torch_version,
+        threads,
+        &config.wrapper,
+    )?;
+    let workspace = config.workspace.as_path();
+    let measuring = (workspace, &config.wrapper);
     let stages = build::executables(
+        workspace,
         &[
             "build",
             "--release",
@@ -193,6 +161,7 @@ pub(crate) fn run(config: &CompareConfig) -> Result<Results> {
         &["jianghu-clean", "jianghu-tokenize"],
     )?;
     let benches = build::executables(
+        workspace,
         &[
             "bench",
             "--no-run",
@@ -216,7 +185,7 @@ pub(crate) fn run(config: &CompareConfig) -> Result<Results> {
     eprintln!("bench: warm-up preprocessing runs (untimed)");
     let (_, warm) =
         python.run::<python::Preprocessed>(&["preprocess".into(), corpus_arg.clone()])?;
-    rust_preprocess(&stages, &corpus)?;
+    rust_preprocess(&config.wrapper, &stages, corpus)?;
     let chars = warm.chars as f64;
 
     let mut pre_rust = Side::new("Rust");
@@ -225,8 +194,7 @@ pub(crate) fn run(config: &CompareConfig) -> Result<Results> {
     let mut python_segmentation = (0, 0);
     let mut python_inner_s = Vec::new();
     let mut rust_stage_s = [Vec::new(), Vec::new()];
-    let shapes = train_shapes();
-    let mut train_sides: Vec<[Side; 3]> = shapes
+    let mut train_sides: Vec<[Side; 3]> = TRAIN_SHAPES
         .iter()
         .map(|_| {
             [
@@ -236,10 +204,11 @@ pub(crate) fn run(config: &CompareConfig) -> Result<Results> {
             ]
         })
         .collect();
+    let decode_bench_group = decode_group(DECODE_MODEL.vocab, DECODE_MODEL.hidden);
     let mut batch1 = Side::new("Rust batch 1");
     let mut batch32 = Side::new("Rust batch 32");
     let mut decode_python = Side::new("Python");
-    let threads_env = ("JIANGHU_BENCH_THREADS", threads.to_string());
+    let threads_env = (THREADS_ENV, threads.to_string());
 
     for rep in 0..config.reps {
         let rust_first = rep % 2 == 0;
@@ -249,14 +218,15 @@ pub(crate) fn run(config: &CompareConfig) -> Result<Results> {
                 rep + 1,
                 config.reps,
                 side.name,
-                super::report::median(&side.seconds).unwrap_or(f64::NAN)
+                crate::report::median(&side.seconds).unwrap_or(f64::NAN)
             )
         };
         in_order(
             rust_first,
             || {
                 for _ in 0..RUST_PREPROCESS_RUNS {
-                    let ([clean, tokenize], tokens, vocab) = rust_preprocess(&stages, &corpus)?;
+                    let ([clean, tokenize], tokens, vocab) =
+                        rust_preprocess(&config.wrapper, &stages, corpus)?;
                     let measured = Measured {
                         wall_s: clean.wall_s + tokenize.wall_s,
                         cpu_s: clean.cpu_s + tokenize.cpu_s,
@@ -280,23 +250,23 @@ pub(crate) fn run(config: &CompareConfig) -> Result<Results> {
                 Ok(())
             },
         )?;
-        for (shape, [full, adaptive, reference]) in shapes.iter().zip(&mut train_sides) {
+        for (shape, [full, adaptive, reference]) in TRAIN_SHAPES.iter().zip(&mut train_sides) {
             let mut env = vec![threads_env.clone()];
-            if shape.seed_env {
-                env.push(("JIANGHU_BENCH_SEED", "1".into()));
+            if shape.needs_seed_env {
+                env.push((SEED_SHAPE_ENV, "1".into()));
             }
             in_order(
                 rust_first,
                 || {
                     for (function, side) in [("full", &mut *full), ("adaptive", &mut *adaptive)] {
                         let run = criterion::run(
+                            measuring,
                             &benches["train_step"],
-                            shape.group,
-                            function,
+                            (shape.group, function),
                             &env,
                             config.quick,
                         )?;
-                        check_elements(&run, shape.batch * shape.seq, "train_step", shape.group)?;
+                        check_elements(&run, shape.tokens_per_step(), "train_step", shape.group)?;
                         side.add(
                             &run.measured,
                             &run.iteration_seconds,
@@ -307,11 +277,7 @@ pub(crate) fn run(config: &CompareConfig) -> Result<Results> {
                     Ok(())
                 },
                 || {
-                    let steps = if config.quick {
-                        shape.python_steps.1
-                    } else {
-                        shape.python_steps.0
-                    };
+                    let steps = python_steps(shape, config.quick);
                     let (measured, out) =
                         python.run::<python::Trained>(&python_train_args(shape, steps))?;
                     reference.add(&measured, &out.step_seconds, out.tokens_per_step as f64);
@@ -323,17 +289,16 @@ pub(crate) fn run(config: &CompareConfig) -> Result<Results> {
         in_order(
             rust_first,
             || {
-                for (batch, side) in [(1, &mut batch1), (32, &mut batch32)] {
-                    let function = format!("batch_{batch}");
+                for (batch, side) in DECODE_BATCHES.into_iter().zip([&mut batch1, &mut batch32]) {
                     let run = criterion::run(
+                        measuring,
                         &benches["decode"],
-                        DECODE_GROUP,
-                        &function,
+                        (&decode_bench_group, &decode_function(batch)),
                         std::slice::from_ref(&threads_env),
                         // Seconds per iteration: 10 samples would not fit the run's time.
                         true,
                     )?;
-                    check_elements(&run, batch * DECODE_TOKENS, "decode", DECODE_GROUP)?;
+                    check_elements(&run, batch * DECODE_TOKENS, "decode", &decode_bench_group)?;
                     side.add(
                         &run.measured,
                         &run.iteration_seconds,
@@ -366,48 +331,43 @@ pub(crate) fn run(config: &CompareConfig) -> Result<Results> {
         work: "chars",
         target: Some(Target::ThroughputAtLeast(30.0)),
     };
-    let train = shapes
+    let train = TRAIN_SHAPES
         .into_iter()
         .zip(train_sides)
         .map(|(shape, [full, adaptive, reference])| {
-            let seed = shape.seed_env;
-            let full_row = Row {
-                what: format!("train step, {}, full softmax", shape.label),
-                rust: full,
-                reference: reference.clone(),
-                shown: Shown::MillisPerStep,
-                work: "tokens",
-                target: Some(Target::ThroughputAtLeast(1.0)),
-            };
-            let adaptive_row = Row {
-                what: format!("train step, {}, Rust adaptive vs Python full", shape.label),
-                rust: adaptive,
-                reference,
-                shown: Shown::MillisPerStep,
-                work: "tokens",
-                target: seed.then_some(Target::ThroughputAtLeast(2.0)),
-            };
+            let full_row = tokens_row(
+                format!("train step, {}, full softmax", shape.label),
+                (full, reference.clone()),
+                Shown::MillisPerStep,
+                Some(Target::ThroughputAtLeast(1.0)),
+            );
+            // The adaptive softmax must double the throughput where it matters: at the seed's
+            // 46k vocabulary.
+            let adaptive_target = shape
+                .needs_seed_env
+                .then_some(Target::ThroughputAtLeast(2.0));
+            let adaptive_row = tokens_row(
+                format!("train step, {}, Rust adaptive vs Python full", shape.label),
+                (adaptive, reference),
+                Shown::MillisPerStep,
+                adaptive_target,
+            );
             (shape, full_row, adaptive_row)
         })
         .collect();
-    let decode_batch32 = Row {
-        what: "generation, seed shape, batch 32 vs batch 1 (Rust)".into(),
-        rust: batch32,
-        reference: batch1.clone(),
-        shown: Shown::MillisPerItem,
-        work: "tokens",
-        target: Some(Target::ThroughputAtLeast(10.0)),
-    };
-    let decode_batch1 = Row {
-        what: "generation, seed shape, batch 1".into(),
-        rust: batch1,
-        reference: decode_python,
-        shown: Shown::MillisPerItem,
-        work: "tokens",
-        target: Some(Target::TimeAtMost(0.6)),
-    };
+    let decode_batch32 = tokens_row(
+        "generation, seed shape, batch 32 vs batch 1 (Rust)".into(),
+        (batch32, batch1.clone()),
+        Shown::MillisPerItem,
+        Some(Target::ThroughputAtLeast(10.0)),
+    );
+    let decode_batch1 = tokens_row(
+        "generation, seed shape, batch 1".into(),
+        (batch1, decode_python),
+        Shown::MillisPerItem,
+        Some(Target::TimeAtMost(0.6)),
+    );
     Ok(Results {
-        corpus,
         corpus_bytes,
         config: config.clone(),
         threads,
@@ -427,50 +387,69 @@ pub(crate) fn run(config: &CompareConfig) -> Result<Results> {
     })
 }
 
-fn python_train_args(shape: &TrainShape, steps: u32) -> Vec<String> {
-    let m = &shape.model;
+/// A row of the table whose work is tokens, from its Rust and reference sides.
+fn tokens_row(
+    what: String,
+    (rust, reference): (Side, Side),
+    shown: Shown,
+    target: Option<Target>,
+) -> Row {
+    Row {
+        what,
+        rust,
+        reference,
+        shown,
+        work: "tokens",
+        target,
+    }
+}
+
+/// The flags that give `seed.py` a model of shape `m`.
+fn model_args(m: &ModelShape) -> [String; 4] {
     [
-        "train".to_string(),
         format!("--vocab={}", m.vocab),
         format!("--embed={}", m.embed),
         format!("--hidden={}", m.hidden),
         format!("--layers={}", m.layers),
+    ]
+}
+
+fn python_train_args(shape: &TrainShape, steps: u32) -> Vec<String> {
+    let mut args = vec!["train".to_string()];
+    args.extend(model_args(&shape.model));
+    args.extend([
         format!("--batch={}", shape.batch),
         format!("--seq={}", shape.seq),
-        // The train_step benchmark's dropout.
-        "--dropout=0.2".into(),
+        format!("--dropout={DROPOUT}"),
         format!("--steps={steps}"),
-    ]
-    .into()
+    ]);
+    args
 }
 
 fn python_generate_args(iterations: u32) -> Vec<String> {
-    let m = seed_model();
-    [
-        "generate".to_string(),
-        format!("--vocab={}", m.vocab),
-        format!("--embed={}", m.embed),
-        format!("--hidden={}", m.hidden),
-        format!("--layers={}", m.layers),
+    let mut args = vec!["generate".to_string()];
+    args.extend(model_args(&DECODE_MODEL));
+    args.extend([
         format!("--tokens={DECODE_TOKENS}"),
         format!("--iterations={iterations}"),
-    ]
-    .into()
+    ]);
+    args
 }
 
 /// Fails when the benchmark's shape drifted from the one the Python side is given.
 fn check_elements(run: &BenchRun, expected: u64, bench: &str, group: &str) -> Result<()> {
     anyhow::ensure!(
         run.elements_per_iteration == expected,
-        "benchmark {bench}/{group} processes {} tokens per iteration, xtask's comparison expects {expected}: keep xtask/src/bench/compare.rs in step with the benchmark's shape",
+        "benchmark {bench}/{group} processes {} tokens per iteration, its shape in bench_shapes says {expected}: the benchmark must build its model and batch from bench_shapes",
         run.elements_per_iteration
     );
     Ok(())
 }
 
-/// `jianghu-clean` then `jianghu-tokenize --level word` into a fresh artifact root: the two
-/// processes' measurements, and the tokens and vocabulary made.
+/// `jianghu-clean` then `jianghu-tokenize --level word` into a fresh artifact root, measured
+/// under `wrapper`: the two processes' measurements, and the tokens and vocabulary made.
 fn rust_preprocess(
+    wrapper: &Wrapper,
     stages: &HashMap<String, PathBuf>,
     corpus: &Path,
 ) -> Result<([Measured; 2], u64, u64)> {
@@ -483,42 +462,23 @@ fn rust_preprocess(
         .arg(root.path())
         // The seed keeps every line, □ included: segment the same text.
         .arg("--lacunae=keep");
-    let (cleaned, _) = measure(&clean)?;
+    let (cleaned, _) = measure(wrapper, &clean)?;
     let mut tokenize = Command::new(&stages["jianghu-tokenize"]);
     tokenize
         .arg("--input")
         .arg(root.path())
         .args(["--level", "word"]);
-    let (tokenized, _) = measure(&tokenize)?;
-    let stage_dir = root.path().join("tokenize");
-    let latest = std::fs::read_to_string(stage_dir.join(LATEST_FILE))
+    let (tokenized, _) = measure(wrapper, &tokenize)?;
+    let stage = "tokenize";
+    let id = artifact::latest_id(root.path(), stage)?
         .context("jianghu-tokenize left no `latest` artifact")?;
-    let metrics = Manifest::read(&stage_dir.join(latest.trim()))?.metrics;
+    let metrics = Manifest::read(&root.path().join(stage).join(id))?.metrics;
     let tokens = ["train", "valid", "test"]
         .iter()
         .map(|s| metrics["tokens"][s].as_u64().unwrap_or(0))
         .sum();
     let vocab = metrics["vocab_size"].as_u64().unwrap_or(0);
     Ok(([cleaned, tokenized], tokens, vocab))
-}
-
-/// `NAME` under data/ (fetching the default Song ci when it is asked for and missing) or a
-/// folder path.
-fn resolve_corpus(corpus: &str) -> Result<PathBuf> {
-    let path = Path::new(corpus);
-    if path.is_dir() {
-        return Ok(path.to_path_buf());
-    }
-    let dir = project_root().join("data").join(corpus);
-    if !dir.is_dir() && corpus == "songci" {
-        fetch_data::run(&fetch_data::FetchArgs { force: false })?;
-    }
-    if !dir.is_dir() {
-        bail!(
-            "no corpus `{corpus}`: neither a folder nor data/{corpus}/ exists; pass --corpus with a folder of .txt files"
-        );
-    }
-    Ok(dir)
 }
 
 /// Bytes of the corpus's .txt files.

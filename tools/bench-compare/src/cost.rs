@@ -7,14 +7,7 @@
 //! training step costs three forward passes (the backward pass multiplies by each weight twice:
 //! for the input gradient and the weight gradient).
 
-/// The shape of an LSTM language model (fp32).
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ModelShape {
-    pub vocab: u64,
-    pub embed: u64,
-    pub hidden: u64,
-    pub layers: u64,
-}
+use bench_shapes::{ADAPTIVE_DIV_VALUE, ModelShape, TrainShape};
 
 /// The output layer.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,54 +20,71 @@ pub(crate) enum Output {
     },
 }
 
-impl ModelShape {
-    /// Multiply-adds of the LSTM layers for one token (input and recurrent weights).
-    fn lstm_macs(&self) -> f64 {
-        (0..self.layers)
-            .map(|layer| {
-                let input = if layer == 0 { self.embed } else { self.hidden };
-                (4 * self.hidden * (input + self.hidden)) as f64
-            })
-            .sum()
-    }
-
-    /// Multiply-adds of the output layer for one token whose target follows the benchmark's
-    /// id law (see [`below`]).
-    fn output_macs(&self, output: &Output) -> f64 {
-        let h = self.hidden as f64;
-        match output {
-            Output::Full => h * self.vocab as f64,
-            Output::Adaptive { cutoffs, div_value } => {
-                let mut macs = h * (cutoffs[0] + cutoffs.len() as u64) as f64;
-                let mut bounds = cutoffs.clone();
-                bounds.push(self.vocab);
-                for (i, pair) in bounds.windows(2).enumerate() {
-                    // Cluster i is computed only for the positions whose target falls in it.
-                    let dim = (h / div_value.powi(i as i32 + 1)).floor().max(1.0);
-                    let share = below(pair[1], self.vocab) - below(pair[0], self.vocab);
-                    macs += share * (h * dim + dim * (pair[1] - pair[0]) as f64);
-                }
-                macs
-            }
+impl Output {
+    /// The adaptive softmax the training benchmark gives `shape`.
+    pub(crate) fn adaptive(shape: &TrainShape) -> Output {
+        Output::Adaptive {
+            cutoffs: shape.cutoffs.to_vec(),
+            div_value: ADAPTIVE_DIV_VALUE,
         }
     }
+}
 
+/// What a model shape costs per token.
+pub(crate) trait Cost {
     /// Matrix FLOPs of one training step per token.
-    pub(crate) fn training_flops_per_token(&self, output: &Output) -> f64 {
-        3.0 * 2.0 * (self.lstm_macs() + self.output_macs(output))
-    }
-
+    fn training_flops_per_token(&self, output: &Output) -> f64;
     /// Matrix FLOPs of one decoding step per sequence (full softmax over every id).
-    pub(crate) fn decoding_flops_per_token(&self) -> f64 {
-        2.0 * (self.lstm_macs() + self.output_macs(&Output::Full))
-    }
-
+    fn decoding_flops_per_token(&self) -> f64;
     /// Bytes of fp32 weights one decoding step reads (every LSTM and output weight and bias;
     /// the embedding contributes one row).
-    pub(crate) fn decoding_weight_bytes(&self) -> f64 {
+    fn decoding_weight_bytes(&self) -> f64;
+}
+
+impl Cost for ModelShape {
+    fn training_flops_per_token(&self, output: &Output) -> f64 {
+        3.0 * 2.0 * (lstm_macs(self) + output_macs(self, output))
+    }
+
+    fn decoding_flops_per_token(&self) -> f64 {
+        2.0 * (lstm_macs(self) + output_macs(self, &Output::Full))
+    }
+
+    fn decoding_weight_bytes(&self) -> f64 {
         let lstm_biases = (8 * self.hidden * self.layers) as f64;
         let output = (self.hidden * self.vocab + self.vocab) as f64;
-        4.0 * (self.lstm_macs() + lstm_biases + output + self.embed as f64)
+        4.0 * (lstm_macs(self) + lstm_biases + output + self.embed as f64)
+    }
+}
+
+/// Multiply-adds of the LSTM layers for one token (input and recurrent weights).
+fn lstm_macs(m: &ModelShape) -> f64 {
+    (0..m.layers)
+        .map(|layer| {
+            let input = if layer == 0 { m.embed } else { m.hidden };
+            (4 * m.hidden * (input + m.hidden)) as f64
+        })
+        .sum()
+}
+
+/// Multiply-adds of the output layer for one token whose target follows the benchmark's id law
+/// (see [`below`]).
+fn output_macs(m: &ModelShape, output: &Output) -> f64 {
+    let h = m.hidden as f64;
+    match output {
+        Output::Full => h * m.vocab as f64,
+        Output::Adaptive { cutoffs, div_value } => {
+            let mut macs = h * (cutoffs[0] + cutoffs.len() as u64) as f64;
+            let mut bounds = cutoffs.clone();
+            bounds.push(m.vocab);
+            for (i, pair) in bounds.windows(2).enumerate() {
+                // Cluster i is computed only for the positions whose target falls in it.
+                let dim = (h / div_value.powi(i as i32 + 1)).floor().max(1.0);
+                let share = below(pair[1], m.vocab) - below(pair[0], m.vocab);
+                macs += share * (h * dim + dim * (pair[1] - pair[0]) as f64);
+            }
+            macs
+        }
     }
 }
 

@@ -1,10 +1,8 @@
-//! The Python side: finding a Python with torch 2.11, installing jieba into it on demand, and
-//! running `xtask/reference/seed.py`, whose subcommands print one JSON object each (parsed
-//! here into the records below).
+//! The Python side: finding a Python with the torch release the stages link, installing jieba
+//! into it on demand, and running `reference/seed.py` (in this crate), whose subcommands print
+//! one JSON object each (parsed here into the records below).
 
-use super::measure::{Measured, measure};
-use crate::setup::TORCH_VERSION;
-use crate::{cache_dir, project_root};
+use crate::measure::{Measured, Wrapper, measure};
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -49,27 +47,33 @@ pub(crate) struct Machine {
     pub torch: String,
 }
 
-/// A Python interpreter that has torch `TORCH_VERSION` and jieba.
+/// A Python interpreter that has the wanted torch release and jieba, and the wrapper its runs
+/// are measured under.
 #[derive(Debug)]
 pub(crate) struct Python {
     interpreter: PathBuf,
     threads: usize,
+    wrapper: Wrapper,
 }
 
 impl Python {
-    /// The private environment `cargo xtask setup` makes (`$JIANGHU_CACHE_DIR` or
-    /// `~/.cache/jianghu`, then `torch-venv`), else the machine's `python3`, whichever has
-    /// torch `TORCH_VERSION` (setup uses the latter when it has it); installs jieba on demand.
-    pub(crate) fn find(threads: usize) -> Result<Python> {
-        let venv = cache_dir()?.join("torch-venv").join("bin").join("python");
+    /// The first of `candidates` that has torch `torch_version` (a local build suffix such as
+    /// `+cpu` aside); installs jieba into it on demand.
+    pub(crate) fn find(
+        candidates: &[PathBuf],
+        torch_version: &str,
+        threads: usize,
+        wrapper: &Wrapper,
+    ) -> Result<Python> {
         let mut found = Vec::new();
-        for candidate in [venv.clone(), PathBuf::from("python3")] {
-            match torch_version(&candidate) {
-                Some(v) if v.split('+').next() == Some(TORCH_VERSION) => {
-                    ensure_jieba(&candidate)?;
+        for candidate in candidates {
+            match installed_torch(candidate) {
+                Some(v) if v.split('+').next() == Some(torch_version) => {
+                    ensure_jieba(candidate)?;
                     return Ok(Python {
-                        interpreter: candidate,
+                        interpreter: candidate.clone(),
                         threads,
+                        wrapper: wrapper.clone(),
                     });
                 }
                 Some(v) => found.push(format!("{} has torch {v}", candidate.display())),
@@ -77,16 +81,14 @@ impl Python {
             }
         }
         bail!(
-            "no Python with torch {TORCH_VERSION} for the reference ({}): run `cargo xtask setup` without LIBTORCH set (it creates {} when python3 lacks torch {TORCH_VERSION}), or `pip install torch=={TORCH_VERSION}` for python3",
+            "no Python with torch {torch_version} for the reference ({}): run `cargo xtask setup` without LIBTORCH set (it makes a private environment with torch {torch_version} when python3 lacks it), or `pip install torch=={torch_version}` for python3",
             found.join("; "),
-            venv.display()
         )
     }
 
     /// Runs `seed.py ARGS` under the measuring wrapper and parses its JSON.
     pub(crate) fn run<T: DeserializeOwned>(&self, args: &[String]) -> Result<(Measured, T)> {
-        let script = project_root()
-            .join("xtask")
+        let script = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("reference")
             .join("seed.py");
         let mut cmd = Command::new(&self.interpreter);
@@ -94,7 +96,7 @@ impl Python {
             .arg("--threads")
             .arg(self.threads.to_string())
             .args(args);
-        let (measured, stdout) = measure(&cmd)?;
+        let (measured, stdout) = measure(&self.wrapper, &cmd)?;
         let parsed = parse_json_line(&stdout)
             .with_context(|| format!("seed.py {}: unexpected output", args.join(" ")))?;
         Ok((measured, parsed))
@@ -113,7 +115,7 @@ pub(crate) fn parse_json_line<T: DeserializeOwned>(stdout: &str) -> Result<T> {
 
 /// torch's version as pip recorded it, without importing torch; `None` when there is none or
 /// the interpreter does not run.
-fn torch_version(python: &Path) -> Option<String> {
+fn installed_torch(python: &Path) -> Option<String> {
     let out = Command::new(python)
         .args([
             "-c",

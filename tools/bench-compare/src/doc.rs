@@ -2,9 +2,10 @@
 //! and how far from that bound it is. The prose is fixed here; every number comes from the
 //! run's [`Results`] (the machine probe, the samples) and the model shapes' cost (`cost`).
 
-use super::compare::{Results, seed_model};
-use super::cost::Output;
-use super::report::{Row, median, spread_table, table};
+use crate::compare::{RUST_PREPROCESS_RUNS, Results};
+use crate::cost::{Cost, Output};
+use crate::report::{Row, Side, median, spread_table};
+use bench_shapes::DECODE_MODEL;
 use std::fmt::Write as _;
 
 fn load(load: Option<[f64; 3]>) -> String {
@@ -35,12 +36,12 @@ fn thousands(n: u64) -> String {
 }
 
 /// Throughput of a row's side or NaN (prints as "NaN", never panics).
-fn rate(side: &super::report::Side) -> f64 {
+fn rate(side: &Side) -> f64 {
     side.throughput().unwrap_or(f64::NAN)
 }
 
-/// The whole document.
-pub(crate) fn render(r: &Results) -> String {
+/// The whole document (docs/PERFORMANCE.md).
+pub fn render(r: &Results) -> String {
     let mut d = String::new();
     let m = &r.machine;
     let p = &r.probe;
@@ -107,8 +108,8 @@ pub(crate) fn render(r: &Results) -> String {
          same way after one untimed one.\n\n{}\n\
          Samples and spread (\"cores busy\" is CPU time ÷ wall time of the measured processes, \
          setup included; below {} means the process waited for the CPU or on I/O):\n\n{}\n",
-        super::compare::RUST_PREPROCESS_RUNS,
-        table(&rows),
+        RUST_PREPROCESS_RUNS,
+        r.table(),
         r.threads,
         spread_table(&rows)
     );
@@ -120,7 +121,7 @@ pub(crate) fn render(r: &Results) -> String {
         "## Reproduce\n\n\
          `cargo xtask bench --compare` (`--quick` for one short repetition, `--reps N`, \
          `--corpus NAME|PATH`) rewrites this file; `cargo xtask bench` runs the criterion \
-         benchmarks alone. The Python reference is `xtask/reference/seed.py`.\n",
+         benchmarks alone. The Python reference is `tools/bench-compare/reference/seed.py`.\n",
     );
     d
 }
@@ -135,10 +136,8 @@ fn preprocessing(d: &mut String, r: &Results) {
         .rust_stage_s
         .each_ref()
         .map(|s| median(s).unwrap_or(f64::NAN));
-    let corpus = r
-        .corpus
-        .strip_prefix(crate::project_root())
-        .unwrap_or(&r.corpus);
+    let corpus = &r.config.corpus;
+    let corpus = corpus.strip_prefix(&r.config.workspace).unwrap_or(corpus);
     let [(rust_tokens, rust_vocab), (py_tokens, py_vocab)] = r.segmentation;
     let mb_s = r.corpus_bytes as f64 / 1e6 / rust_s;
     let _ = write!(
@@ -204,7 +203,7 @@ fn training(d: &mut String, r: &Results) {
     for (shape, full, adaptive) in &r.train {
         for (name, output, row) in [
             ("full", Output::Full, full),
-            ("adaptive", shape.adaptive(), adaptive),
+            ("adaptive", Output::adaptive(shape), adaptive),
         ] {
             let flops = shape.model.training_flops_per_token(&output);
             let bound = gflops / flops;
@@ -243,7 +242,7 @@ fn training(d: &mut String, r: &Results) {
 }
 
 fn generation(d: &mut String, r: &Results) {
-    let model = seed_model();
+    let model = DECODE_MODEL;
     let bytes = model.decoding_weight_bytes();
     let flops = model.decoding_flops_per_token();
     let bandwidth = r.probe.read_gb_per_s * 1e9;
@@ -295,11 +294,12 @@ fn generation(d: &mut String, r: &Results) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::compare::{CompareConfig, train_shapes};
-    use crate::bench::machine::MachineInfo;
-    use crate::bench::measure::Measured;
-    use crate::bench::python::Machine;
-    use crate::bench::report::{Shown, Side};
+    use crate::compare::CompareConfig;
+    use crate::machine::MachineInfo;
+    use crate::measure::{Measured, Wrapper};
+    use crate::python::Machine;
+    use crate::report::Shown;
+    use bench_shapes::TRAIN_SHAPES;
 
     fn side(name: &str, seconds: f64, work: f64) -> Side {
         let mut s = Side::new(name);
@@ -325,12 +325,18 @@ mod tests {
 
     fn results(load: f64) -> Results {
         Results {
-            corpus: "data/songci".into(),
             corpus_bytes: 5_000_000,
             config: CompareConfig {
-                corpus: "songci".into(),
+                workspace: "/w".into(),
+                corpus: "/w/data/songci".into(),
                 reps: 3,
                 quick: false,
+                pythons: vec![],
+                torch_version: "2.11.0".into(),
+                wrapper: Wrapper {
+                    program: "measure".into(),
+                    args: vec![],
+                },
             },
             threads: 2,
             machine: MachineInfo {
@@ -355,7 +361,7 @@ mod tests {
             segmentation: [(1_000_000, 60_000), (1_100_000, 70_000)],
             python_inner_s: vec![18.0],
             rust_stage_s: [vec![0.2], vec![0.3]],
-            train: train_shapes()
+            train: TRAIN_SHAPES
                 .into_iter()
                 .map(|s| (s, row(1.0, 1.1, 1500.0), row(0.4, 1.1, 1500.0)))
                 .collect(),
@@ -370,6 +376,7 @@ mod tests {
         let doc = render(&results(0.2));
         for expected in [
             "AMD EPYC 7B13, 2 logical CPUs",
+            "Corpus `data/songci`",
             "fp32 matmul 50.0 GFLOP/s",
             "Rust takes 0.50 s for both stages",
             "Rust takes 50.0 ms per token",

@@ -2,11 +2,12 @@
 //! and the Python side.
 //!
 //! Peak RSS comes from `getrusage(RUSAGE_CHILDREN)`, which Linux keeps as the largest `maxrss`
-//! of every descendant a process has waited for. In xtask itself that figure would mix all the
-//! runs so far, so each measured command runs under a fresh copy of xtask
-//! (`cargo xtask bench --measure-into FILE -- COMMAND…`, hidden from `--help`) that starts the
-//! command, waits, and writes this module's [`Measured`] record as JSON to FILE. The command's
-//! standard output and error pass straight through. (`wait4`, which returns the rusage of one
+//! of every descendant a process has waited for. In the comparing process that figure would mix
+//! all the runs so far, so each measured command runs under a fresh process, the [`Wrapper`]
+//! (for xtask, a copy of itself: `cargo xtask bench --measure-into FILE -- COMMAND…`, hidden
+//! from `--help`), that starts the command, waits, and writes this module's [`Measured`] record
+//! as JSON to FILE ([`run_wrapper`]). The command's standard output and error pass straight
+//! through. (`wait4`, which returns the rusage of one
 //! child, would avoid the extra process, but std does not expose it and the workspace denies
 //! `unsafe`; `nix` provides a safe `getrusage`.)
 
@@ -14,13 +15,21 @@ use anyhow::{Context, Result, bail};
 use nix::sys::resource::{UsageWho, getrusage};
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+/// How to start the measuring wrapper: `PROGRAM ARGS… FILE -- COMMAND…` must run COMMAND and
+/// write its [`Measured`] to FILE, as [`run_wrapper`] does.
+#[derive(Debug, Clone)]
+pub struct Wrapper {
+    pub program: PathBuf,
+    pub args: Vec<OsString>,
+}
+
 /// What one run of a command cost.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Measured {
+pub struct Measured {
     /// Wall time from spawn to exit, seconds.
     pub wall_s: f64,
     /// User plus system CPU time of the command and its descendants, seconds.
@@ -31,10 +40,10 @@ pub(crate) struct Measured {
 
 /// The wrapper side: runs `command`, waits for it and writes its [`Measured`] to `into`; fails
 /// when the command fails.
-pub(crate) fn run_wrapper(command: &[OsString], into: &Path) -> Result<()> {
+pub fn run_wrapper(command: &[OsString], into: &Path) -> Result<()> {
     let (program, args) = command
         .split_first()
-        .context("--measure-into needs a command after `--`")?;
+        .context("the measuring wrapper needs a command after `--`")?;
     let started = Instant::now();
     let status = Command::new(program)
         .args(args)
@@ -59,15 +68,13 @@ pub(crate) fn run_wrapper(command: &[OsString], into: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Runs `cmd` under the measuring wrapper; returns its measurement and its standard output
-/// (standard error goes to ours). Fails naming the command when it fails.
-pub(crate) fn measure(cmd: &Command) -> Result<(Measured, String)> {
+/// Runs `cmd` under `wrapper`; returns its measurement and its standard output (standard error
+/// goes to ours). Fails naming the command when it fails.
+pub(crate) fn measure(wrapper: &Wrapper, cmd: &Command) -> Result<(Measured, String)> {
     let record = tempfile::NamedTempFile::new().context("cannot create a temporary file")?;
-    let xtask = std::env::current_exe().context("cannot tell where xtask runs from")?;
-    let mut wrapper = Command::new(xtask);
-    wrapper
-        .arg("bench")
-        .arg("--measure-into")
+    let mut wrapped = Command::new(&wrapper.program);
+    wrapped
+        .args(&wrapper.args)
         .arg(record.path())
         .arg("--")
         .arg(cmd.get_program())
@@ -76,27 +83,23 @@ pub(crate) fn measure(cmd: &Command) -> Result<(Measured, String)> {
         .stderr(Stdio::inherit());
     for (key, value) in cmd.get_envs() {
         match value {
-            Some(value) => wrapper.env(key, value),
-            None => wrapper.env_remove(key),
+            Some(value) => wrapped.env(key, value),
+            None => wrapped.env_remove(key),
         };
     }
     if let Some(dir) = cmd.get_current_dir() {
-        wrapper.current_dir(dir);
+        wrapped.current_dir(dir);
     }
-    let what = crate::describe(cmd);
-    let output = wrapper
+    let output = wrapped
         .output()
-        .with_context(|| format!("cannot start `{what}`"))?;
+        .with_context(|| format!("cannot start {cmd:?} under {wrapped:?}"))?;
     if !output.status.success() {
-        bail!(
-            "`{what}` failed ({}); its messages are above",
-            output.status
-        );
+        bail!("{cmd:?} failed ({}); its messages are above", output.status);
     }
     let text = std::fs::read_to_string(record.path())
-        .with_context(|| format!("`{what}` left no measurement"))?;
+        .with_context(|| format!("{cmd:?} left no measurement"))?;
     let measured = serde_json::from_str(&text)
-        .with_context(|| format!("bad measurement of `{what}`: {text}"))?;
+        .with_context(|| format!("bad measurement of {cmd:?}: {text}"))?;
     Ok((
         measured,
         String::from_utf8_lossy(&output.stdout).into_owned(),

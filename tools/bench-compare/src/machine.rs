@@ -1,12 +1,13 @@
 //! What machine the figures come from: CPU model and core count (/proc/cpuinfo), memory
 //! (/proc/meminfo), GPU (`nvidia-smi`, when there is one) and how busy it was (/proc/loadavg),
-//! so that docs/PERFORMANCE.md can say how contended the run was.
+//! so that docs/PERFORMANCE.md (and xtask's docs/QUALITY.md) can say how contended the run
+//! was.
 
 use std::process::Command;
 
 /// The machine, as read at the start of a run.
 #[derive(Debug, Clone)]
-pub(crate) struct MachineInfo {
+pub struct MachineInfo {
     pub cpu_model: String,
     pub logical_cpus: usize,
     pub memory_gib: f64,
@@ -14,7 +15,7 @@ pub(crate) struct MachineInfo {
 }
 
 impl MachineInfo {
-    pub(crate) fn read() -> MachineInfo {
+    pub fn read() -> MachineInfo {
         let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
         let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
         MachineInfo {
@@ -57,7 +58,7 @@ fn gpu() -> Option<String> {
 }
 
 /// The 1-, 5- and 15-minute load averages now.
-pub(crate) fn load_average() -> Option<[f64; 3]> {
+pub fn load_average() -> Option<[f64; 3]> {
     parse_load_average(&std::fs::read_to_string("/proc/loadavg").ok()?)
 }
 

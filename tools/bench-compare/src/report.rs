@@ -2,7 +2,7 @@
 //! and the verdict against each target, as a Markdown table (printed and written into
 //! docs/PERFORMANCE.md).
 
-use super::measure::Measured;
+use crate::measure::Measured;
 
 /// The middle value (the mean of the two middle values for an even count); `None` when empty.
 pub(crate) fn median(values: &[f64]) -> Option<f64> {

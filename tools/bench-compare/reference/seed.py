@@ -11,7 +11,8 @@ so that the Rust stages can be timed against it on the same input and shape:
     seed.py machine                  fp32 matmul GFLOP/s and memory bandwidth of this machine
 
 Each prints one JSON object on stdout (timings in seconds); progress and warnings go to
-stderr. Timings exclude interpreter start and imports, which `xtask` measures from outside.
+stderr. Timings exclude interpreter start and imports, which the comparison harness
+(tools/bench-compare) measures from outside.
 """
 
 import argparse

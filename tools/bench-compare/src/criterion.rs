@@ -13,8 +13,7 @@
 //! a contended machine the few quick samples are noisy: quick mode is for steps so long that
 //! normal mode would not fit the run's time.
 
-use super::measure::{Measured, measure};
-use crate::project_root;
+use crate::measure::{Measured, Wrapper, measure};
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -31,12 +30,12 @@ pub(crate) struct BenchRun {
     pub elements_per_iteration: u64,
 }
 
-/// Runs benchmark `group/function` of `executable` with `env` set, measured, in criterion's
-/// quick mode when `quick`.
+/// Runs benchmark `group/function` of `executable` in `workspace` with `env` set, measured
+/// under `wrapper`, in criterion's quick mode when `quick`.
 pub(crate) fn run(
+    (workspace, wrapper): (&Path, &Wrapper),
     executable: &Path,
-    group: &str,
-    function: &str,
+    (group, function): (&str, &str),
     env: &[(&str, String)],
     quick: bool,
 ) -> Result<BenchRun> {
@@ -48,11 +47,11 @@ pub(crate) fn run(
         cmd.arg("--quick");
     }
     cmd.env("CRITERION_HOME", home.path())
-        .current_dir(project_root());
+        .current_dir(workspace);
     for (key, value) in env {
         cmd.env(key, value);
     }
-    let (measured, _report) = measure(&cmd)?;
+    let (measured, _report) = measure(wrapper, &cmd)?;
     let dir = home.path().join(group).join(function).join("new");
     let (iteration_seconds, elements_per_iteration) = read_results(&dir)
         .with_context(|| format!("benchmark `{id}` of {}", executable.display()))?;
@@ -156,22 +155,20 @@ mod tests {
         assert_eq!(seconds, vec![28.9]);
     }
 
+    /// The error `read_results` gives for a benchmark directory holding these two files.
+    fn error_for(sample: &str, benchmark: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), sample, benchmark);
+        format!("{:#}", read_results(dir.path()).unwrap_err())
+    }
+
     #[test]
     fn rejects_a_benchmark_without_element_throughput_or_with_ragged_samples() {
-        let dir = tempfile::tempdir().unwrap();
-        write(
-            dir.path(),
-            r#"{"iters":[1.0],"times":[1.0e9]}"#,
-            r#"{"throughput":{"Bytes":17000000}}"#,
-        );
-        let err = format!("{:#}", read_results(dir.path()).unwrap_err());
+        let bytes = r#"{"throughput":{"Bytes":17000000}}"#;
+        let err = error_for(r#"{"iters":[1.0],"times":[1.0e9]}"#, bytes);
         assert!(err.contains("element throughput"), "{err}");
-        write(
-            dir.path(),
-            r#"{"iters":[1.0,2.0],"times":[1.0e9]}"#,
-            r#"{"throughput":{"Elements":1}}"#,
-        );
-        let err = format!("{:#}", read_results(dir.path()).unwrap_err());
+        let ragged = r#"{"iters":[1.0,2.0],"times":[1.0e9]}"#;
+        let err = error_for(ragged, r#"{"throughput":{"Elements":1}}"#);
         assert!(err.contains("2 iteration counts for 1 times"), "{err}");
     }
 }
