@@ -15,7 +15,6 @@
 //!   names mode.
 
 use crate::error::GenerateError;
-use crate::generate::Limits;
 use crate::mode::{Mode, ModeChoice, NOVEL_WITH_NO_NAMES};
 use crate::sampler::SamplingParams;
 use serde::{Deserialize, Serialize};
@@ -74,6 +73,17 @@ impl Task {
         }
         Ok(task)
     }
+}
+
+/// When a sample ends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Generated tokens at most (the prompt does not count).
+    pub max_tokens: usize,
+    /// Stop after this many `<eos>` tokens.
+    pub paragraphs: Option<usize>,
+    /// Stop once the generated text contains this string (kept in the output).
+    pub stop: Option<String>,
 }
 
 /// Flags of the `generate` stage.
@@ -264,7 +274,10 @@ impl GenerateConfig {
         if (self.novel || self.unique) && self.no_names {
             return bad(NOVEL_WITH_NO_NAMES);
         }
-        parse_device(&self.device)?;
+        // The syntax only: whether the device exists is libtorch's to say, when the stage runs.
+        self.device
+            .parse::<model::DeviceSpec>()
+            .map_err(GenerateError::Param)?;
         Ok(())
     }
 
@@ -455,6 +468,7 @@ fn join(items: &[&str]) -> String {
 }
 
 /// Parses `--device` (see [`model::parse_device`]).
+#[cfg(feature = "torch")]
 pub fn parse_device(spec: &str) -> Result<tch::Device, GenerateError> {
     model::parse_device(spec).map_err(GenerateError::Param)
 }

@@ -7,37 +7,64 @@
 //! Artifact files: `samples.txt` (the samples, separated by blank lines; one name per line in
 //! names mode), `samples.jsonl` (one [`SampleRecord`] per sample), `metrics.json` (the
 //! [`GenerateSummary`], also the manifest's metrics). Its params are the [`GenerateConfig`].
+//!
+//! The stage's contract (the flags [`GenerateConfig`] with their checks, the file names,
+//! [`GenerateSummary`] and [`SampleRecord`]) builds without libtorch: everything that loads or
+//! runs a model is behind the default feature `torch`, so that the orchestrator can depend on the
+//! contract before libtorch is installed.
 
+#[cfg(feature = "torch")]
 pub mod beam;
 pub mod config;
+#[cfg(feature = "torch")]
 pub mod continuation;
 pub mod error;
+#[cfg(feature = "torch")]
 pub mod generate;
+#[cfg(feature = "torch")]
 pub mod interactive;
 pub mod metrics;
+#[cfg(feature = "torch")]
 pub mod mixture;
 pub mod mode;
+#[cfg(feature = "torch")]
 pub mod names;
 pub mod prompt;
 pub mod sampler;
+#[cfg(feature = "torch")]
 pub mod score;
+#[cfg(feature = "torch")]
 pub mod source;
+#[cfg(feature = "torch")]
 pub mod stage;
+pub mod summary;
 
+#[cfg(feature = "torch")]
 pub use beam::beam_search;
-pub use config::{GenerateConfig, parse_device};
+#[cfg(feature = "torch")]
+pub use config::parse_device;
+pub use config::{GenerateConfig, Limits};
+#[cfg(feature = "torch")]
 pub use continuation::continuations;
 pub use error::GenerateError;
-pub use generate::{Generated, Limits, generate_batch, generate_batch_streaming};
+#[cfg(feature = "torch")]
+pub use generate::{Generated, generate_batch, generate_batch_streaming};
+#[cfg(feature = "torch")]
 pub use interactive::{continue_prompt, interactive, mode_choice};
+#[cfg(feature = "torch")]
 pub use mixture::{Mixture, Predictor};
 pub use mode::{Mode, ModeChoice, TrainingShape};
+#[cfg(feature = "torch")]
 pub use names::{NameCounts, NameRun, generate_names};
 pub use prompt::{EncodedPrompt, encode_prompt};
 pub use sampler::{Sampler, SamplingParams};
+#[cfg(feature = "torch")]
 pub use score::{ScoreReport, score_path};
+#[cfg(feature = "torch")]
 pub use source::{TrainedModel, load_trained, open_train};
-pub use stage::{GenerateOutcome, GenerateSummary, SampleRecord, run, run_streaming};
+#[cfg(feature = "torch")]
+pub use stage::{GenerateOutcome, run, run_streaming};
+pub use summary::{GenerateSummary, SampleRecord};
 
 /// Stage name in manifests and under `artifacts/<corpus>/`.
 pub const STAGE: &str = "generate";

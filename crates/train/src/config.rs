@@ -574,6 +574,17 @@ impl TrainParams {
 }
 
 /// Parses `--device` (see [`model::parse_device`]).
+#[cfg(feature = "torch")]
 pub fn parse_device(spec: &str) -> Result<tch::Device, TrainError> {
     model::parse_device(spec).map_err(TrainError::Param)
+}
+
+/// The params a finished train artifact was made with.
+pub fn read_params(artifact: &artifact::Artifact) -> Result<TrainParams, TrainError> {
+    serde_json::from_value(artifact.manifest().params.clone()).map_err(|e| {
+        TrainError::Param(format!(
+            "artifact {} has malformed params: {e}",
+            artifact.dir().display()
+        ))
+    })
 }

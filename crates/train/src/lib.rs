@@ -7,33 +7,57 @@
 //! ([`metrics::Record`] per line), `curve.svg` and [`ngram::FILE_NAME`] (the n-gram baseline
 //! of [`baseline`]). The manifest's metrics are a
 //! [`TrainSummary`]; its params are the resolved [`TrainParams`].
+//!
+//! The stage's contract (its flags [`TrainConfig`] and resolved [`TrainParams`], the file names,
+//! [`TrainSummary`] and the [`metrics::Record`]s with their reader) builds without libtorch:
+//! everything that trains is behind the default feature `torch`, so that the orchestrator can
+//! depend on the contract before libtorch is installed.
 
+#[cfg(feature = "torch")]
 pub mod adam;
+#[cfg(feature = "torch")]
 pub mod baseline;
+#[cfg(feature = "torch")]
 pub mod checkpoint;
+#[cfg(feature = "torch")]
 pub mod chunked_loss;
 pub mod config;
+#[cfg(feature = "torch")]
 pub mod curve;
+#[cfg(feature = "torch")]
 pub mod data;
 pub mod error;
 pub mod estimate;
+#[cfg(feature = "torch")]
 pub mod evaluate;
+#[cfg(feature = "torch")]
 pub mod interrupt;
 pub mod metrics;
+#[cfg(feature = "torch")]
 pub mod preview;
+#[cfg(feature = "torch")]
 pub mod progress;
+#[cfg(feature = "torch")]
 pub mod resume;
 pub mod schedule;
+#[cfg(feature = "torch")]
 pub mod stage;
+pub mod summary;
+#[cfg(feature = "torch")]
 pub mod training;
 
-pub use config::{OutputArg, Preset, ScheduleArg, TrainConfig, TrainParams, parse_device};
+#[cfg(feature = "torch")]
+pub use config::parse_device;
+pub use config::{OutputArg, Preset, ScheduleArg, TrainConfig, TrainParams, read_params};
 pub use error::TrainError;
-pub use evaluate::{Evaluation, bits_per_char};
+#[cfg(feature = "torch")]
 pub use interrupt::{install_ctrlc_handler, request_stop};
 pub use schedule::LrSchedule;
-pub use stage::{TrainOutcome, TrainSummary, read_params, run, run_with_hook};
-pub use training::{StepAction, StopReason};
+#[cfg(feature = "torch")]
+pub use stage::{TrainOutcome, run, run_with_hook};
+pub use summary::{Evaluation, StopReason, TrainSummary, bits_per_char};
+#[cfg(feature = "torch")]
+pub use training::StepAction;
 
 /// Stage name in artifact paths and manifests.
 pub const STAGE: &str = "train";
@@ -46,4 +70,4 @@ pub const METRICS_FILE: &str = "metrics.jsonl";
 /// The loss curve inside a train artifact.
 pub const CURVE_FILE: &str = "curve.svg";
 /// The best weights inside a train artifact.
-pub const MODEL_FILE: &str = checkpoint::BEST_FILE;
+pub const MODEL_FILE: &str = "model.safetensors";
