@@ -1,10 +1,11 @@
 //! [`GenerateConfig`]: the flags of the generate stage; its serialised form is the artifact's
-//! `params`.
+//! `params` and the `[generate]` table of a corpus's `pipeline.toml`.
 //!
 //! The checks come in steps, each as soon as what it needs is known, and all before anything is
 //! written:
-//! - [`GenerateConfig::validate`]: values and their ranges (negative and non-finite numbers
-//!   included, up to [`MAX_BEAM`]), and flags that do nothing with the others (sampling flags
+//! - [`GenerateConfig::validate`] (also the orchestrator's check before any stage runs; the
+//!   device's syntax only, libtorch says whether it exists when the stage runs): values and
+//!   their ranges (negative and non-finite numbers included, up to [`MAX_BEAM`]), and flags that do nothing with the others (sampling flags
 //!   and `--stop` with `--beam`; `--top-k`, `--top-p` and `--seed` with greedy decoding;
 //!   `--paragraphs` with `--names`);
 //! - [`GenerateConfig::validate_for`]: flags that do nothing in the [`Task`] (every generation

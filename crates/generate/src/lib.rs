@@ -13,58 +13,43 @@
 //! runs a model is behind the default feature `torch`, so that the orchestrator can depend on the
 //! contract before libtorch is installed.
 
-#[cfg(feature = "torch")]
-pub mod beam;
 pub mod config;
-#[cfg(feature = "torch")]
-pub mod continuation;
 pub mod error;
-#[cfg(feature = "torch")]
-pub mod generate;
-#[cfg(feature = "torch")]
-pub mod interactive;
 pub mod metrics;
-#[cfg(feature = "torch")]
-pub mod mixture;
 pub mod mode;
-#[cfg(feature = "torch")]
-pub mod names;
 pub mod prompt;
 pub mod sampler;
-#[cfg(feature = "torch")]
-pub mod score;
-#[cfg(feature = "torch")]
-pub mod source;
-#[cfg(feature = "torch")]
-pub mod stage;
 pub mod summary;
 
-#[cfg(feature = "torch")]
-pub use beam::beam_search;
-#[cfg(feature = "torch")]
-pub use config::parse_device;
 pub use config::{GenerateConfig, Limits};
-#[cfg(feature = "torch")]
-pub use continuation::continuations;
 pub use error::GenerateError;
-#[cfg(feature = "torch")]
-pub use generate::{Generated, generate_batch, generate_batch_streaming};
-#[cfg(feature = "torch")]
-pub use interactive::{continue_prompt, interactive, mode_choice};
-#[cfg(feature = "torch")]
-pub use mixture::{Mixture, Predictor};
 pub use mode::{Mode, ModeChoice, TrainingShape};
-#[cfg(feature = "torch")]
-pub use names::{NameCounts, NameRun, generate_names};
 pub use prompt::{EncodedPrompt, encode_prompt};
 pub use sampler::{Sampler, SamplingParams};
-#[cfg(feature = "torch")]
-pub use score::{ScoreReport, score_path};
-#[cfg(feature = "torch")]
-pub use source::{TrainedModel, load_trained, open_train};
-#[cfg(feature = "torch")]
-pub use stage::{GenerateOutcome, run, run_streaming};
 pub use summary::{GenerateSummary, SampleRecord};
+
+model::torch_only! {
+    pub mod beam;
+    pub mod continuation;
+    pub mod generate;
+    pub mod interactive;
+    pub mod mixture;
+    pub mod names;
+    pub mod score;
+    pub mod source;
+    pub mod stage;
+
+    pub use beam::beam_search;
+    pub use config::parse_device;
+    pub use continuation::continuations;
+    pub use generate::{Generated, generate_batch, generate_batch_streaming};
+    pub use interactive::{continue_prompt, interactive, mode_choice};
+    pub use mixture::{Mixture, Predictor};
+    pub use names::{NameCounts, NameRun, generate_names};
+    pub use score::{ScoreReport, score_path};
+    pub use source::{TrainedModel, load_trained, open_train};
+    pub use stage::{GenerateOutcome, run, run_streaming};
+}
 
 /// Stage name in manifests and under `artifacts/<corpus>/`.
 pub const STAGE: &str = "generate";

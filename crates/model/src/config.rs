@@ -85,13 +85,20 @@ impl ModelConfig {
             }
             let mut previous = 0;
             for &c in cutoffs {
-                if c <= previous || c >= self.vocab_size {
+                if c <= previous {
                     return bad(format!(
-                        "adaptive cutoffs {cutoffs:?}: must increase strictly, start above 0 and stay below the vocab size {}",
-                        self.vocab_size
+                        "adaptive cutoffs {cutoffs:?}: must increase strictly and start above 0"
                     ));
                 }
                 previous = c;
+            }
+            // A check of its own, since the orchestrator checks the rest before the vocabulary
+            // is known.
+            if previous >= self.vocab_size {
+                return bad(format!(
+                    "adaptive cutoffs {cutoffs:?}: must stay below the vocab size {}",
+                    self.vocab_size
+                ));
             }
             if *div_value < 1.0 {
                 return bad(format!(

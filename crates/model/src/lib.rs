@@ -13,34 +13,34 @@
 //! the model's contract alone ([`ModelConfig`], [`Regularisation`], [`DeviceSpec`]), which the
 //! orchestrator uses to check parameters on a machine that has no libtorch yet.
 
-#[cfg(feature = "torch")]
-pub mod adaptive;
+/// Items that run libtorch, compiled only with the `torch` feature of the crate that expands
+/// it: the stage crates keep their contracts (configs, summaries, readers) buildable without
+/// libtorch, and list what needs it in one place.
+#[macro_export]
+macro_rules! torch_only {
+    ($($item:item)*) => { $(#[cfg(feature = "torch")] $item)* };
+}
+
 pub mod config;
 pub mod device;
 pub mod error;
-#[cfg(feature = "torch")]
-pub mod lm;
-#[cfg(feature = "torch")]
-pub mod output;
-#[cfg(feature = "torch")]
-pub mod packed;
-#[cfg(feature = "torch")]
-pub mod regularise;
-#[cfg(feature = "torch")]
-pub mod weights;
 
-#[cfg(feature = "torch")]
-pub use adaptive::AdaptiveSoftmax;
 pub use config::{ModelConfig, OutputKind, Regularisation};
 pub use device::DeviceSpec;
-#[cfg(feature = "torch")]
-pub use device::parse_device;
 pub use error::ModelError;
-#[cfg(feature = "torch")]
-pub use lm::{LstmLm, LstmState};
-#[cfg(feature = "torch")]
-pub use output::OutputLayer;
-#[cfg(feature = "torch")]
-pub use packed::{PACKED_MIN_BATCH, PackedWeights};
-#[cfg(feature = "torch")]
-pub use weights::{load, load_into, save};
+
+torch_only! {
+    pub mod adaptive;
+    pub mod lm;
+    pub mod output;
+    pub mod packed;
+    pub mod regularise;
+    pub mod weights;
+
+    pub use adaptive::AdaptiveSoftmax;
+    pub use device::parse_device;
+    pub use lm::{LstmLm, LstmState};
+    pub use output::OutputLayer;
+    pub use packed::{PACKED_MIN_BATCH, PackedWeights};
+    pub use weights::{load, load_into, save};
+}

@@ -55,7 +55,8 @@ pub enum ScheduleArg {
 }
 
 /// Flags of the `train` stage. Unset flags take the preset's value; the resolved values
-/// ([`TrainParams`]) go into the manifest.
+/// ([`TrainParams`]) go into the manifest. Its serialised form is a `[train]` table of
+/// `pipeline.toml`: one key per flag, written as on the command line (durations as `8m`).
 #[derive(clap::Args, Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct TrainConfig {
     /// Defaults for every unset flag: `seed` (the original hyper-parameters, GPU-sized) or
@@ -110,6 +111,7 @@ pub struct TrainConfig {
     /// Stop cleanly once this much wall time is spent (e.g. `20m`, `1h 30m`; more than zero);
     /// the best weights so far are evaluated on test and committed.
     #[arg(long, value_parser = parse_duration)]
+    #[serde(with = "duration_text::optional")]
     pub time_budget: Option<f64>,
     /// Parallel streams the train split is cut into (B, at least 1).
     #[arg(long, allow_negative_numbers = true)]
@@ -152,17 +154,15 @@ pub struct TrainConfig {
     /// CPU threads for libtorch, 1 to 4 × the machine's logical cores (default: libtorch's
     /// choice). The help shows this machine's range.
     #[arg(long, value_name = "N", allow_negative_numbers = true, help = threads_help())]
-    #[serde(skip)]
     pub threads: Option<i32>,
     /// Also write the resume checkpoint when this much time passed since the last one
     /// (it is written at every validation anyway), so that a killed run loses at most this
     /// (`0s`: after every step).
     #[arg(long, value_parser = parse_duration, default_value = "10m")]
-    #[serde(skip)]
+    #[serde(with = "duration_text")]
     pub checkpoint_every: f64,
     /// Where to train: `auto` (CUDA when present), `cpu`, `cuda` or `cuda:N`.
     #[arg(long, default_value = "auto")]
-    #[serde(skip)]
     pub device: String,
     /// Continue from a resume checkpoint: a train artifact directory or the
     /// `<root>/train/.resume-<id>` directory that a stopped, killed or diverged run left.
@@ -170,11 +170,9 @@ pub struct TrainConfig {
     /// from the run that wrote it. Not needed to continue with the very same flags: a
     /// checkpoint of the same artifact is picked up by itself.
     #[arg(long, value_name = "DIR")]
-    #[serde(skip)]
     pub resume: Option<PathBuf>,
     /// No progress output.
     #[arg(long)]
-    #[serde(skip)]
     pub quiet: bool,
 }
 
@@ -204,6 +202,55 @@ fn parse_duration(s: &str) -> Result<f64, String> {
     humantime::parse_duration(s)
         .map(|d| d.as_secs_f64())
         .map_err(|e| format!("`{s}`: {e} (write e.g. 90s, 20m or 1h 30m)"))
+}
+
+/// Seconds as the command line writes a duration (`8m`, `1h 30m`), so that `time_budget = "8m"`
+/// in `pipeline.toml` reads as `--time-budget 8m` does.
+mod duration_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(seconds: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+        let duration = Duration::try_from_secs_f64(*seconds).map_err(|e| {
+            serde::ser::Error::custom(format!("{seconds} s is not a duration: {e}"))
+        })?;
+        serializer.collect_str(&humantime::format_duration(duration))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        super::parse_duration(&text).map_err(serde::de::Error::custom)
+    }
+
+    /// The same for a duration that may be absent.
+    pub mod optional {
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(
+            seconds: &Option<f64>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            match seconds {
+                Some(seconds) => super::serialize(seconds, serializer),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<f64>, D::Error> {
+            Option::<String>::deserialize(deserializer)?
+                .map(|text| super::super::parse_duration(&text).map_err(serde::de::Error::custom))
+                .transpose()
+        }
+    }
+}
+
+impl Default for TrainConfig {
+    /// The flags as the binary has them when none is given.
+    fn default() -> Self {
+        TrainConfig::preset(Preset::Cpu)
+    }
 }
 
 impl TrainConfig {
@@ -241,6 +288,13 @@ impl TrainConfig {
             resume: None,
             quiet: false,
         }
+    }
+
+    /// Every check of [`Self::resolve`] that does not need the vocabulary (the orchestrator's
+    /// before any stage runs): resolving against a vocabulary larger than any cutoff leaves out
+    /// only the check that the cutoffs stay below the real one.
+    pub fn check_before_vocab(&self) -> Result<(), TrainError> {
+        self.resolve(i64::MAX).map(drop)
     }
 
     /// Fills every unset flag from the preset, for a vocabulary of `vocab_size`, and checks

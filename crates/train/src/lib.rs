@@ -13,51 +13,38 @@
 //! everything that trains is behind the default feature `torch`, so that the orchestrator can
 //! depend on the contract before libtorch is installed.
 
-#[cfg(feature = "torch")]
-pub mod adam;
-#[cfg(feature = "torch")]
-pub mod baseline;
-#[cfg(feature = "torch")]
-pub mod checkpoint;
-#[cfg(feature = "torch")]
-pub mod chunked_loss;
 pub mod config;
-#[cfg(feature = "torch")]
-pub mod curve;
-#[cfg(feature = "torch")]
-pub mod data;
 pub mod error;
 pub mod estimate;
-#[cfg(feature = "torch")]
-pub mod evaluate;
-#[cfg(feature = "torch")]
-pub mod interrupt;
 pub mod metrics;
-#[cfg(feature = "torch")]
-pub mod preview;
-#[cfg(feature = "torch")]
-pub mod progress;
-#[cfg(feature = "torch")]
-pub mod resume;
 pub mod schedule;
-#[cfg(feature = "torch")]
-pub mod stage;
 pub mod summary;
-#[cfg(feature = "torch")]
-pub mod training;
 
-#[cfg(feature = "torch")]
-pub use config::parse_device;
 pub use config::{OutputArg, Preset, ScheduleArg, TrainConfig, TrainParams, read_params};
 pub use error::TrainError;
-#[cfg(feature = "torch")]
-pub use interrupt::{install_ctrlc_handler, request_stop};
 pub use schedule::LrSchedule;
-#[cfg(feature = "torch")]
-pub use stage::{TrainOutcome, run, run_with_hook};
 pub use summary::{Evaluation, StopReason, TrainSummary, bits_per_char};
-#[cfg(feature = "torch")]
-pub use training::StepAction;
+
+model::torch_only! {
+    pub mod adam;
+    pub mod baseline;
+    pub mod checkpoint;
+    pub mod chunked_loss;
+    pub mod curve;
+    pub mod data;
+    pub mod evaluate;
+    pub mod interrupt;
+    pub mod preview;
+    pub mod progress;
+    pub mod resume;
+    pub mod stage;
+    pub mod training;
+
+    pub use config::parse_device;
+    pub use interrupt::{install_ctrlc_handler, request_stop};
+    pub use stage::{TrainOutcome, run, run_with_hook};
+    pub use training::StepAction;
+}
 
 /// Stage name in artifact paths and manifests.
 pub const STAGE: &str = "train";
