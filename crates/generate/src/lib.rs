@@ -26,7 +26,7 @@ pub use error::GenerateError;
 pub use mode::{Mode, ModeChoice, TrainingShape};
 pub use prompt::{EncodedPrompt, encode_prompt};
 pub use sampler::{Sampler, SamplingParams};
-pub use summary::{GenerateSummary, SampleRecord};
+pub use summary::{GenerateSummary, SampleRecord, read_samples};
 
 model::torch_only! {
     pub mod beam;

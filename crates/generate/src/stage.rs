@@ -13,7 +13,7 @@ use crate::mode::{Mode, ModeChoice, TrainingShape};
 use crate::names::{generate_names, training_names};
 use crate::prompt::encode_prompt;
 use crate::source::{MODEL_FILE, artifact_root, open_parts, training_text};
-pub use crate::summary::{GenerateSummary, SampleRecord};
+pub use crate::summary::{GenerateSummary, SampleRecord, read_samples};
 use crate::{FORMAT_VERSION, METRICS_FILE, SAMPLES_FILE, SAMPLES_JSONL_FILE, STAGE};
 use artifact::{Artifact, Begin, InputRef, Producer, StageSpec};
 use std::path::{Path, PathBuf};
@@ -37,19 +37,6 @@ fn rel_path(dir: &Path, root: &Path) -> String {
             .join("/"),
         Err(_) => dir.display().to_string(),
     }
-}
-
-fn read_samples(artifact: &Artifact) -> Result<Vec<SampleRecord>, GenerateError> {
-    let path = artifact.path(SAMPLES_JSONL_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| GenerateError::io(&path, e))?;
-    text.lines()
-        .map(|l| {
-            serde_json::from_str(l).map_err(|e| GenerateError::BadModel {
-                dir: artifact.dir().to_path_buf(),
-                message: format!("{SAMPLES_JSONL_FILE}: {e}"),
-            })
-        })
-        .collect()
 }
 
 /// Generates from the train artifact `model` (a train artifact directory or an artifact root

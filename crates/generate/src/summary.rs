@@ -2,8 +2,11 @@
 //! `metrics`) and [`SampleRecord`] (a line of `samples.jsonl`). Built without libtorch, so that
 //! the orchestrator reads them with these types.
 
+use crate::SAMPLES_JSONL_FILE;
 use crate::config::GenerateConfig;
+use crate::error::GenerateError;
 use crate::mode::{Mode, TrainingShape};
+use artifact::Artifact;
 use serde::{Deserialize, Serialize};
 
 /// The run's figures: the manifest's `metrics` and `metrics.json`.
@@ -63,4 +66,18 @@ pub struct SampleRecord {
     pub token_count: usize,
     pub mean_log_prob: f64,
     pub params: GenerateConfig,
+}
+
+/// Reads `samples.jsonl` of a complete generate artifact.
+pub fn read_samples(artifact: &Artifact) -> Result<Vec<SampleRecord>, GenerateError> {
+    let path = artifact.path(SAMPLES_JSONL_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| GenerateError::io(&path, e))?;
+    text.lines()
+        .map(|l| {
+            serde_json::from_str(l).map_err(|e| GenerateError::BadModel {
+                dir: artifact.dir().to_path_buf(),
+                message: format!("{SAMPLES_JSONL_FILE}: {e}"),
+            })
+        })
+        .collect()
 }

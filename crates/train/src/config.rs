@@ -642,3 +642,11 @@ pub fn read_params(artifact: &artifact::Artifact) -> Result<TrainParams, TrainEr
         ))
     })
 }
+
+/// Reads `config.json` of a complete train artifact: the shape of its model.
+pub fn read_model_config(artifact: &artifact::Artifact) -> Result<ModelConfig, TrainError> {
+    let path = artifact.path(crate::CONFIG_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| TrainError::io(&path, e))?;
+    serde_json::from_str(&text)
+        .map_err(|e| TrainError::Param(format!("{} is not a model config: {e}", path.display())))
+}

@@ -20,8 +20,11 @@ pub mod metrics;
 pub mod schedule;
 pub mod summary;
 
-pub use config::{OutputArg, Preset, ScheduleArg, TrainConfig, TrainParams, read_params};
+pub use config::{
+    OutputArg, Preset, ScheduleArg, TrainConfig, TrainParams, read_model_config, read_params,
+};
 pub use error::TrainError;
+pub use metrics::{Record, read_metrics};
 pub use schedule::LrSchedule;
 pub use summary::{Evaluation, StopReason, TrainSummary, bits_per_char};
 
