@@ -272,8 +272,8 @@ pub(crate) fn print(stage: &str, view: &Value) {
 
 #[cfg(test)]
 mod tests {
-    use super::{figures, key_figures};
-    use serde_json::Value;
+    use super::{figures, for_stage, key_figures};
+    use serde_json::{Value, json};
 
     /// The manifest metrics of one run of each stage, as the stages write them.
     fn metrics() -> Vec<(&'static str, Value)> {
@@ -399,5 +399,37 @@ mod tests {
             without.remove(figure);
             assert!(figures(stage, &Value::Object(without)).is_err(), "{stage}");
         }
+    }
+
+    /// The clean and tokenize views on artifacts the stages made: the segmented sample ends at
+    /// the vocabulary's `<eos>` and the top tokens leave out the specials.
+    #[test]
+    fn clean_and_tokenize_views_read_what_the_stages_wrote() {
+        let tmp = tempfile::tempdir().unwrap();
+        let corpus = tmp.path().join("corpus");
+        std::fs::create_dir(&corpus).unwrap();
+        let paragraphs: Vec<String> = (0..40).map(|i| format!("明月几时有{i}\n")).collect();
+        std::fs::write(corpus.join("ci.txt"), paragraphs.concat()).unwrap();
+        let root = tmp.path().join("artifacts");
+        let cleaned = ::clean::run(&corpus, &root, &::clean::CleanConfig::default()).unwrap();
+        let view = for_stage(&cleaned.artifact).unwrap();
+        assert_eq!(view["files"][0]["paragraphs"], json!(40));
+        assert_eq!(view["sample"][0], json!("明月几时有0"));
+        let config = ::tokenize::TokenizeConfig {
+            level: ::tokenize::Level::Char,
+            ..Default::default()
+        };
+        let tokenized = ::tokenize::run(cleaned.artifact.dir(), Some(&root), &config).unwrap();
+        let view = for_stage(&tokenized.artifact).unwrap();
+        // Paragraphs 36 and 37 are the valid split (90/5/5 of 40).
+        assert_eq!(view["sample"], json!("明 / 月 / 几 / 时 / 有 / 3 / 6"));
+        let top = view["top_tokens"].as_array().unwrap();
+        assert_eq!(top[0], json!(["几", 36]), "ties go by the token");
+        assert!(top.iter().all(|t| t[0] != "<unk>" && t[0] != "<eos>"));
+        let metrics = &tokenized.artifact.manifest().metrics;
+        assert_eq!(
+            figures("tokenize", metrics).unwrap()[0].1,
+            view["vocab_size"].to_string()
+        );
     }
 }
