@@ -636,6 +636,10 @@ time_budget = "3h"
             .resolve(Device::Cpu, None, &[over("generate.prompt=123")])
             .unwrap();
         assert_eq!(params.generate.prompt, "123");
+        let params = songci()
+            .resolve(Device::Cpu, None, &[over("train.cutoffs=[100, 300]")])
+            .unwrap();
+        assert_eq!(params.train.cutoffs, Some(vec![100, 300]));
         for bad in ["train.lr", "lr=1", "trian.lr=1", "train.=1", "train.a b=1"] {
             let err = Override::parse(bad, None).unwrap_err().to_string();
             assert!(err.contains("expected STAGE.KEY=VALUE"), "{bad}: {err}");
