@@ -5,6 +5,9 @@
 //!   linked against as DEP_TCH_LIBTORCH_LIB (`links = "tch"`; hence the direct dependency).
 //! - libtorch_cuda: nothing references its symbols directly, so `--as-needed` would drop it and
 //!   CUDA would never register; force it in when the libtorch build has it.
+//!
+//! Without the crate's `torch` feature (the contract alone, as xtask uses it) torch-sys is not a
+//! dependency, the variable is unset and there is nothing to link.
 fn main() {
     let Ok(lib) = std::env::var("DEP_TCH_LIBTORCH_LIB") else {
         return;

@@ -1,11 +1,13 @@
 //! `cargo xtask pipeline`: clean → tokenize → train → generate on a corpus, each stage as its own
 //! process (the stage binaries, built in release mode), so that a crash in one stage leaves the
 //! artifacts of the others intact. Parameters come from the corpus's `pipeline.toml`, a preset
-//! in it and `--set` overrides (see `pipeline/params.rs`). A stage whose id matches a complete
-//! artifact is skipped by the stage itself, which says whether it ran in its result file (the
-//! process protocol is in `pipeline/stage.rs`); the run ends with the generated samples on
+//! in it and `--set` overrides (see `pipeline/params.rs`), read into each stage's typed flags
+//! and checked before any stage runs (`pipeline/contract.rs`). A stage whose id matches a
+//! complete artifact is skipped by the stage itself, which says whether it ran in its result file
+//! (the process protocol is in `pipeline/stage.rs`); the run ends with the generated samples on
 //! stdout and a summary table.
 
+pub(crate) mod contract;
 pub(crate) mod corpus;
 pub(crate) mod params;
 pub(crate) mod single;
@@ -29,8 +31,9 @@ pub(crate) struct PipelineArgs {
     /// a GPU)
     #[arg(long, value_name = "NAME")]
     preset: Option<String>,
-    /// Override one parameter, e.g. `--set train.lr=0.003 --set generate.prompt=明月`; KEY is the
-    /// stage binary's flag (`cargo xtask train --help` lists them)
+    /// Override one parameter, e.g. `--set train.lr=0.003 --set generate.unique=false`; KEY is
+    /// the stage binary's flag with `_` for `-` (`cargo xtask train --help` lists them). Every
+    /// stage's parameters are checked before the first stage runs
     #[arg(long = "set", value_name = "STAGE.KEY=VALUE")]
     overrides: Vec<String>,
     /// Make these stages again even when an artifact with the same parameters exists (their
@@ -68,7 +71,6 @@ pub(crate) fn run(args: &PipelineArgs) -> Result<()> {
             Stage::names()
         );
     }
-    setup::run()?;
     let corpus = Corpus::resolve(&args.corpus, args.artifacts.as_deref())?;
     let file = PipelineFile::load(&corpus.data_dir)?;
     if file.built_in {
@@ -90,7 +92,9 @@ pub(crate) fn run(args: &PipelineArgs) -> Result<()> {
             device.name()
         );
     }
+    // Every stage's parameters are read and checked before anything is installed or run.
     let params = file.resolve(device, args.preset.as_deref(), &overrides)?;
+    setup::run()?;
     let stages: Vec<Stage> = Stage::ALL
         .into_iter()
         .filter(|s| (from..=to).contains(s))

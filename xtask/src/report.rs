@@ -115,8 +115,8 @@ fn render(corpus: &str, chain: &[Artifact]) -> Result<String> {
     h.push_str("</table>\n");
     for a in chain {
         match a.manifest().stage.as_str() {
-            "train" => training(&mut h, a)?,
-            "generate" => samples(&mut h, a)?,
+            train::STAGE => training(&mut h, a)?,
+            generate::STAGE => samples(&mut h, a)?,
             _ => {}
         }
     }
@@ -125,32 +125,27 @@ fn render(corpus: &str, chain: &[Artifact]) -> Result<String> {
 }
 
 fn training(h: &mut String, a: &Artifact) -> Result<()> {
-    let v = view::for_stage(a)?;
+    let m: train::TrainSummary = view::summary(train::STAGE, &a.manifest().metrics)?;
     h.push_str("<h2>Training</h2>\n<table>\n<tr><th></th><th>loss</th><th>perplexity</th><th>bits per character</th></tr>\n");
-    for split in ["valid", "test"] {
-        let f = |k: &str| {
-            v[split][k]
-                .as_f64()
-                .map_or("–".into(), |x| format!("{x:.3}"))
-        };
+    for (split, e) in [("valid", m.valid), ("test", m.test)] {
         writeln!(
             h,
-            "<tr><td>{split}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            f("loss"),
-            f("perplexity"),
-            f("bits_per_char")
+            "<tr><td>{split}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td></tr>",
+            e.loss, e.perplexity, e.bits_per_char
         )?;
     }
+    let stop_reason = serde_json::to_value(m.stop_reason)?;
     writeln!(
         h,
         "</table>\n<p>{} steps, {} tokens, stopped by {}, on {}.</p>",
-        v["steps"],
-        v["tokens_seen"],
-        escape(v["stop_reason"].as_str().unwrap_or("?")),
-        escape(v["device"].as_str().unwrap_or("?"))
+        m.steps,
+        m.tokens_seen,
+        escape(stop_reason.as_str().unwrap_or("?")),
+        escape(&m.device)
     )?;
-    let svg = std::fs::read_to_string(a.path("curve.svg"))
-        .with_context(|| format!("reading {}", a.path("curve.svg").display()))?;
+    let curve = a.path(train::CURVE_FILE);
+    let svg =
+        std::fs::read_to_string(&curve).with_context(|| format!("reading {}", curve.display()))?;
     // The SVG goes inline; an XML declaration is not allowed inside HTML.
     let svg = svg
         .trim_start()
@@ -166,27 +161,25 @@ fn training(h: &mut String, a: &Artifact) -> Result<()> {
 }
 
 fn samples(h: &mut String, a: &Artifact) -> Result<()> {
-    let v = view::for_stage(a)?;
-    let m = &v["metrics"];
-    let f = |k: &str| m[k].as_f64().map_or("–".into(), |x| format!("{x:.3}"));
+    let m: generate::GenerateSummary = view::summary(generate::STAGE, &a.manifest().metrics)?;
     writeln!(
         h,
-        "<h2>Samples</h2>\n<p>distinct-1 {}, distinct-2 {}, repeated 4-grams {}, copy rate {}, mean NLL {} nats/token.</p>",
-        f("distinct_1"),
-        f("distinct_2"),
-        f("repeated_4gram_rate"),
-        f("copy_rate"),
-        f("mean_nll")
+        "<h2>Samples</h2>\n<p>distinct-1 {:.3}, distinct-2 {:.3}, repeated 4-grams {:.3}, copy rate {:.3}, mean NLL {:.3} nats/token.</p>",
+        m.distinct_1, m.distinct_2, m.repeated_4gram_rate, m.copy_rate, m.mean_nll
     )?;
-    let prompt = v["params"]["prompt"].as_str().unwrap_or("");
-    if !prompt.is_empty() {
+    let samples = generate::read_samples(a)?;
+    if let Some(prompt) = samples
+        .first()
+        .map(|s| &s.params.prompt)
+        .filter(|p| !p.is_empty())
+    {
         writeln!(h, "<p>Prompt: <b>{}</b></p>", escape(prompt))?;
     }
-    for s in v["samples"].as_array().into_iter().flatten() {
+    for s in &samples {
         writeln!(
             h,
             "<blockquote>{}</blockquote>",
-            escape(s["text"].as_str().unwrap_or("").trim_end()).replace('\n', "<br>")
+            escape(s.text.trim_end()).replace('\n', "<br>")
         )?;
     }
     Ok(())

@@ -2,7 +2,8 @@
 //! Every on/off switch takes `--switch`, `--switch=true` or `--switch=false`, which is how the
 //! pipeline passes booleans from `pipeline.toml`; the `lacunae` rule takes a mode
 //! ([`Lacunae`]: `remove-mark`, `drop-paragraph[:N]` or `keep`). Its resolved form (switches
-//! plus the rules file's SHA-256) is the manifest's `params`.
+//! plus the rules file's SHA-256) is the manifest's `params`. [`CleanConfig`]'s serialised form
+//! is the `[clean]` table of a corpus's `pipeline.toml`, one key per flag.
 
 use clap::ArgAction;
 use serde::{Deserialize, Serialize};

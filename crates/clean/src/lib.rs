@@ -44,7 +44,7 @@ pub use document::{
     CleanedDocument, CleanedText, MAX_EXAMPLES, RuleRemovals, clean_document, clean_text,
 };
 pub use error::CleanError;
-pub use report::{CleanSummary, FileReport, REPORT_FILE, Report};
+pub use report::{CleanSummary, FileReport, REPORT_FILE, Report, read_report};
 pub use rules::{RULES_FILE, Rules, RulesText, UserRule, names, parse_user_rules};
 pub use stage::{CleanOutcome, DATA_INPUT_STAGE, run};
 

@@ -3,6 +3,8 @@
 
 use crate::corpus::SkippedFile;
 use crate::document::RuleRemovals;
+use crate::error::CleanError;
+use artifact::Artifact;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -103,4 +105,19 @@ impl Report {
             totals,
         }
     }
+}
+
+/// Reads the report of a complete artifact.
+pub fn read_report(artifact: &Artifact) -> Result<Report, CleanError> {
+    let path = artifact.path(REPORT_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|source| CleanError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|e| CleanError::BadArtifact {
+        dir: artifact.dir().to_path_buf(),
+        message: format!(
+            "{REPORT_FILE} is not a clean report: {e}; delete this directory and rerun"
+        ),
+    })
 }

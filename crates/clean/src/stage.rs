@@ -6,7 +6,7 @@ use crate::config::{CleanConfig, Lacunae};
 use crate::corpus::{self, SkippedFile, SourceFile};
 use crate::document::clean_document;
 use crate::error::CleanError;
-use crate::report::{CleanSummary, FileReport, REPORT_FILE, Report};
+use crate::report::{CleanSummary, FileReport, REPORT_FILE, Report, read_report};
 use crate::rules::{RULES_FILE, Rules, names};
 use crate::{FORMAT_VERSION, STAGE};
 use artifact::{Artifact, Begin, Existing, InputRef, Producer, StageSpec};
@@ -107,21 +107,6 @@ pub fn run(
         skipped: false,
         summary: report.totals.clone(),
         report,
-    })
-}
-
-/// Reads the report of a complete artifact.
-fn read_report(artifact: &Artifact) -> Result<Report, CleanError> {
-    let path = artifact.path(REPORT_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|source| CleanError::Read {
-        path: path.clone(),
-        source,
-    })?;
-    serde_json::from_str(&text).map_err(|e| CleanError::BadArtifact {
-        dir: artifact.dir().to_path_buf(),
-        message: format!(
-            "{REPORT_FILE} is not a clean report: {e}; delete this directory and rerun"
-        ),
     })
 }
 

@@ -1,10 +1,11 @@
 //! [`GenerateConfig`]: the flags of the generate stage; its serialised form is the artifact's
-//! `params`.
+//! `params` and the `[generate]` table of a corpus's `pipeline.toml`.
 //!
 //! The checks come in steps, each as soon as what it needs is known, and all before anything is
 //! written:
-//! - [`GenerateConfig::validate`]: values and their ranges (negative and non-finite numbers
-//!   included, up to [`MAX_BEAM`]), and flags that do nothing with the others (sampling flags
+//! - [`GenerateConfig::validate`] (also the orchestrator's check before any stage runs; the
+//!   device's syntax only, libtorch says whether it exists when the stage runs): values and
+//!   their ranges (negative and non-finite numbers included, up to [`MAX_BEAM`]), and flags that do nothing with the others (sampling flags
 //!   and `--stop` with `--beam`; `--top-k`, `--top-p` and `--seed` with greedy decoding;
 //!   `--paragraphs` with `--names`);
 //! - [`GenerateConfig::validate_for`]: flags that do nothing in the [`Task`] (every generation
@@ -15,7 +16,6 @@
 //!   names mode.
 
 use crate::error::GenerateError;
-use crate::generate::Limits;
 use crate::mode::{Mode, ModeChoice, NOVEL_WITH_NO_NAMES};
 use crate::sampler::SamplingParams;
 use serde::{Deserialize, Serialize};
@@ -74,6 +74,17 @@ impl Task {
         }
         Ok(task)
     }
+}
+
+/// When a sample ends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Generated tokens at most (the prompt does not count).
+    pub max_tokens: usize,
+    /// Stop after this many `<eos>` tokens.
+    pub paragraphs: Option<usize>,
+    /// Stop once the generated text contains this string (kept in the output).
+    pub stop: Option<String>,
 }
 
 /// Flags of the `generate` stage.
@@ -264,7 +275,10 @@ impl GenerateConfig {
         if (self.novel || self.unique) && self.no_names {
             return bad(NOVEL_WITH_NO_NAMES);
         }
-        parse_device(&self.device)?;
+        // The syntax only: whether the device exists is libtorch's to say, when the stage runs.
+        self.device
+            .parse::<model::DeviceSpec>()
+            .map_err(GenerateError::Param)?;
         Ok(())
     }
 
@@ -455,6 +469,7 @@ fn join(items: &[&str]) -> String {
 }
 
 /// Parses `--device` (see [`model::parse_device`]).
+#[cfg(feature = "torch")]
 pub fn parse_device(spec: &str) -> Result<tch::Device, GenerateError> {
     model::parse_device(spec).map_err(GenerateError::Param)
 }

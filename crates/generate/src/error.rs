@@ -23,6 +23,7 @@ pub enum GenerateError {
     Tokenize(#[from] tokenize::TokenizeError),
     #[error(transparent)]
     Model(#[from] model::ModelError),
+    #[cfg(feature = "torch")]
     #[error("libtorch: {0}")]
     Torch(#[from] tch::TchError),
 }

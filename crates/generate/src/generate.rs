@@ -2,23 +2,13 @@
 //! together as one `[N, 1]` batch per step, each with its own [`Sampler`], until each one hits
 //! its length limit, its paragraph count or the stop string.
 
+pub use crate::config::Limits;
 use crate::error::GenerateError;
 use crate::mixture::{Mixture, Predictor};
 use crate::sampler::Sampler;
 use model::{LstmLm, LstmState, PACKED_MIN_BATCH};
 use tch::{Device, Kind, Tensor};
 use tokenize::{EOS_ID, UNK_ID, Vocab};
-
-/// When a sample ends.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Limits {
-    /// Generated tokens at most (the prompt does not count).
-    pub max_tokens: usize,
-    /// Stop after this many `<eos>` tokens.
-    pub paragraphs: Option<usize>,
-    /// Stop once the generated text contains this string (kept in the output).
-    pub stop: Option<String>,
-}
 
 /// One finished sample.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,37 +7,49 @@
 //! Artifact files: `samples.txt` (the samples, separated by blank lines; one name per line in
 //! names mode), `samples.jsonl` (one [`SampleRecord`] per sample), `metrics.json` (the
 //! [`GenerateSummary`], also the manifest's metrics). Its params are the [`GenerateConfig`].
+//!
+//! The stage's contract (the flags [`GenerateConfig`] with their checks, the file names,
+//! [`GenerateSummary`] and [`SampleRecord`]) builds without libtorch: everything that loads or
+//! runs a model is behind the default feature `torch`, so that the orchestrator can depend on the
+//! contract before libtorch is installed.
 
-pub mod beam;
 pub mod config;
-pub mod continuation;
 pub mod error;
-pub mod generate;
-pub mod interactive;
 pub mod metrics;
-pub mod mixture;
 pub mod mode;
-pub mod names;
 pub mod prompt;
 pub mod sampler;
-pub mod score;
-pub mod source;
-pub mod stage;
+pub mod summary;
 
-pub use beam::beam_search;
-pub use config::{GenerateConfig, parse_device};
-pub use continuation::continuations;
+pub use config::{GenerateConfig, Limits};
 pub use error::GenerateError;
-pub use generate::{Generated, Limits, generate_batch, generate_batch_streaming};
-pub use interactive::{continue_prompt, interactive, mode_choice};
-pub use mixture::{Mixture, Predictor};
 pub use mode::{Mode, ModeChoice, TrainingShape};
-pub use names::{NameCounts, NameRun, generate_names};
 pub use prompt::{EncodedPrompt, encode_prompt};
 pub use sampler::{Sampler, SamplingParams};
-pub use score::{ScoreReport, score_path};
-pub use source::{TrainedModel, load_trained, open_train};
-pub use stage::{GenerateOutcome, GenerateSummary, SampleRecord, run, run_streaming};
+pub use summary::{GenerateSummary, SampleRecord, read_samples};
+
+model::torch_only! {
+    pub mod beam;
+    pub mod continuation;
+    pub mod generate;
+    pub mod interactive;
+    pub mod mixture;
+    pub mod names;
+    pub mod score;
+    pub mod source;
+    pub mod stage;
+
+    pub use beam::beam_search;
+    pub use config::parse_device;
+    pub use continuation::continuations;
+    pub use generate::{Generated, generate_batch, generate_batch_streaming};
+    pub use interactive::{continue_prompt, interactive, mode_choice};
+    pub use mixture::{Mixture, Predictor};
+    pub use names::{NameCounts, NameRun, generate_names};
+    pub use score::{ScoreReport, score_path};
+    pub use source::{TrainedModel, load_trained, open_train};
+    pub use stage::{GenerateOutcome, run, run_streaming};
+}
 
 /// Stage name in manifests and under `artifacts/<corpus>/`.
 pub const STAGE: &str = "generate";

@@ -7,12 +7,8 @@
 //! projection to `H / div_value^(i + 1)` dims and a softmax over that cluster only. Training
 //! computes a cluster's tail only for the positions whose target falls in it.
 
+use crate::config::cluster_dim;
 use tch::{Kind, Tensor, nn};
-
-/// Projection size of cluster `i` (0-based) for hidden size `h`: at least 1.
-pub fn cluster_dim(hidden: i64, div_value: f64, cluster: usize) -> i64 {
-    ((hidden as f64 / div_value.powi(cluster as i32 + 1)).floor() as i64).max(1)
-}
 
 /// The head and one two-layer tail per cluster.
 #[derive(Debug)]

@@ -2,7 +2,6 @@
 //! that `generate` rebuilds the identical model.
 
 use crate::error::ModelError;
-use crate::regularise::Regularisation;
 use serde::{Deserialize, Serialize};
 
 /// Which layer turns LSTM outputs into a distribution over the vocabulary.
@@ -86,13 +85,20 @@ impl ModelConfig {
             }
             let mut previous = 0;
             for &c in cutoffs {
-                if c <= previous || c >= self.vocab_size {
+                if c <= previous {
                     return bad(format!(
-                        "adaptive cutoffs {cutoffs:?}: must increase strictly, start above 0 and stay below the vocab size {}",
-                        self.vocab_size
+                        "adaptive cutoffs {cutoffs:?}: must increase strictly and start above 0"
                     ));
                 }
                 previous = c;
+            }
+            // A check of its own, since the orchestrator checks the rest before the vocabulary
+            // is known.
+            if previous >= self.vocab_size {
+                return bad(format!(
+                    "adaptive cutoffs {cutoffs:?}: must stay below the vocab size {}",
+                    self.vocab_size
+                ));
             }
             if *div_value < 1.0 {
                 return bad(format!(
@@ -120,7 +126,7 @@ impl ModelConfig {
                 let mut bounds = cutoffs.clone();
                 bounds.push(v);
                 for i in 0..cutoffs.len() {
-                    let dim = crate::adaptive::cluster_dim(h, *div_value, i);
+                    let dim = cluster_dim(h, *div_value, i);
                     n += h * dim + dim * (bounds[i + 1] - bounds[i]);
                 }
                 n
@@ -128,4 +134,36 @@ impl ModelConfig {
         };
         n
     }
+}
+
+/// What regularises the model besides plain dropout. The default is none of it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct Regularisation {
+    /// Draw the dropout masks after the embedding, between layers and before the output once
+    /// per sequence of a batch and share them across its time steps (variational or locked
+    /// dropout, Gal & Ghahramani 2016) instead of one per position. Between layers this runs
+    /// the LSTM one layer at a time.
+    #[serde(default)]
+    pub locked: bool,
+    /// Probability of dropping a whole row of the embedding matrix, that is every occurrence of
+    /// a token in the batch, in [0, 1).
+    #[serde(default)]
+    pub embed_dropout: f64,
+    /// Probability of zeroing each weight of the hidden-to-hidden matrices (DropConnect), one
+    /// mask per batch shared by every time step, in [0, 1).
+    #[serde(default)]
+    pub weight_drop: f64,
+}
+
+impl Regularisation {
+    /// Whether nothing is switched on (the artifact's `config.json` then leaves it out, so
+    /// that the ids of earlier train artifacts stay the same).
+    pub fn is_none(&self) -> bool {
+        *self == Regularisation::default()
+    }
+}
+
+/// Projection size of cluster `i` (0-based) for hidden size `h`: at least 1.
+pub fn cluster_dim(hidden: i64, div_value: f64, cluster: usize) -> i64 {
+    ((hidden as f64 / div_value.powi(cluster as i32 + 1)).floor() as i64).max(1)
 }

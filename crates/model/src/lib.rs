@@ -8,23 +8,39 @@
 //! - [`Regularisation`]: locked dropout, embedding dropout and weight drop for training.
 //! - [`PackedWeights`]: the decoding weights reordered once for oneDNN, for batched decoding
 //!   on the CPU.
+//!
+//! Everything that runs libtorch is behind the default feature `torch`; without it the crate is
+//! the model's contract alone ([`ModelConfig`], [`Regularisation`], [`DeviceSpec`]), which the
+//! orchestrator uses to check parameters on a machine that has no libtorch yet.
 
-pub mod adaptive;
+/// Items that run libtorch, compiled only with the `torch` feature of the crate that expands
+/// it: the stage crates keep their contracts (configs, summaries, readers) buildable without
+/// libtorch, and list what needs it in one place.
+#[macro_export]
+macro_rules! torch_only {
+    ($($item:item)*) => { $(#[cfg(feature = "torch")] $item)* };
+}
+
 pub mod config;
 pub mod device;
 pub mod error;
-pub mod lm;
-pub mod output;
-pub mod packed;
-pub mod regularise;
-pub mod weights;
 
-pub use adaptive::AdaptiveSoftmax;
-pub use config::{ModelConfig, OutputKind};
-pub use device::parse_device;
+pub use config::{ModelConfig, OutputKind, Regularisation};
+pub use device::DeviceSpec;
 pub use error::ModelError;
-pub use lm::{LstmLm, LstmState};
-pub use output::OutputLayer;
-pub use packed::{PACKED_MIN_BATCH, PackedWeights};
-pub use regularise::Regularisation;
-pub use weights::{load, load_into, save};
+
+torch_only! {
+    pub mod adaptive;
+    pub mod lm;
+    pub mod output;
+    pub mod packed;
+    pub mod regularise;
+    pub mod weights;
+
+    pub use adaptive::AdaptiveSoftmax;
+    pub use device::parse_device;
+    pub use lm::{LstmLm, LstmState};
+    pub use output::OutputLayer;
+    pub use packed::{PACKED_MIN_BATCH, PackedWeights};
+    pub use weights::{load, load_into, save};
+}

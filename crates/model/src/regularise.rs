@@ -1,38 +1,10 @@
 //! Regularisation used while training, none of it in evaluation or generation: the masks of
-//! [`Regularisation`] (locked dropout, embedding dropout, weight drop), as in AWD-LSTM (Merity
+//! [`Regularisation`](crate::Regularisation) (locked dropout, embedding dropout, weight drop), as in AWD-LSTM (Merity
 //! et al. 2017). They pay off when a run sees many epochs of a small corpus (a GPU run of the
 //! seed shape); at a few epochs on a CPU plain dropout is enough (docs/QUALITY.md has the
 //! figures).
 
-use serde::{Deserialize, Serialize};
 use tch::{Kind, Tensor};
-
-/// What regularises the model besides plain dropout. The default is none of it.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
-pub struct Regularisation {
-    /// Draw the dropout masks after the embedding, between layers and before the output once
-    /// per sequence of a batch and share them across its time steps (variational or locked
-    /// dropout, Gal & Ghahramani 2016) instead of one per position. Between layers this runs
-    /// the LSTM one layer at a time.
-    #[serde(default)]
-    pub locked: bool,
-    /// Probability of dropping a whole row of the embedding matrix, that is every occurrence of
-    /// a token in the batch, in [0, 1).
-    #[serde(default)]
-    pub embed_dropout: f64,
-    /// Probability of zeroing each weight of the hidden-to-hidden matrices (DropConnect), one
-    /// mask per batch shared by every time step, in [0, 1).
-    #[serde(default)]
-    pub weight_drop: f64,
-}
-
-impl Regularisation {
-    /// Whether nothing is switched on (the artifact's `config.json` then leaves it out, so
-    /// that the ids of earlier train artifacts stay the same).
-    pub fn is_none(&self) -> bool {
-        *self == Regularisation::default()
-    }
-}
 
 /// Zeroes each element of `x` with probability `p` and scales the rest by `1 / (1 − p)`; with
 /// `locked`, one mask per sequence (dimension 0) and feature (the last dimension) is shared by

@@ -103,8 +103,25 @@ fn parse_split(s: &str) -> Result<Split, String> {
     s.parse().map_err(|e: TokenizeError| e.to_string())
 }
 
+/// `--split` in `pipeline.toml` as on the command line (`split = "90/5/5"`); the manifest keeps
+/// [`Split`]'s own form.
+mod split_text {
+    use super::Split;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(split: &Split, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(split)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Split, D::Error> {
+        String::deserialize(deserializer)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 /// Flags of the `tokenize` stage. The resolved form ([`TokenizerParams`]) is the artifact's
-/// `params`.
+/// `params`; the serialised form of the flags is a `[tokenize]` table of `pipeline.toml`.
 #[derive(clap::Args, Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct TokenizeConfig {
     /// Token level: `word` (jieba-rs words, HMM on, the same cut as Python `jieba.lcut`) or
@@ -132,6 +149,7 @@ pub struct TokenizeConfig {
     /// Train/valid/test percentages of each document's paragraphs, as contiguous blocks in
     /// that order (must sum to 100).
     #[arg(long, default_value = "90/5/5", value_parser = parse_split)]
+    #[serde(with = "split_text")]
     pub split: Split,
 }
 

@@ -38,10 +38,10 @@ pub mod vocab;
 pub use config::{Level, Split, TokenizeConfig, TokenizerParams, UserDictRef};
 pub use error::TokenizeError;
 pub use stage::{TokenizeOutcome, read_stats, run};
-pub use stats::{SplitStats, Stats};
+pub use stats::{PerSplit, SplitStats, Stats, TokenizeSummary};
 pub use stream::{read_u32_stream, write_u32_stream};
 pub use tokenizer::Tokenizer;
-pub use vocab::{EOS, EOS_ID, UNK, UNK_ID, Vocab};
+pub use vocab::{EOS, EOS_ID, UNK, UNK_ID, Vocab, read_vocab_json};
 
 /// Stage name in artifact paths and manifests.
 pub const STAGE: &str = "tokenize";

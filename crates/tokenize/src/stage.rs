@@ -7,14 +7,13 @@ use crate::encode_corpus::encode_corpus;
 use crate::error::TokenizeError;
 use crate::segment::Segmenter;
 use crate::split::SplitName;
-use crate::stats::{SplitStats, Splits, Stats};
+use crate::stats::{SplitStats, Splits, Stats, TokenizeSummary};
 use crate::stream::write_u32_stream;
 use crate::tokenizer::Tokenizer;
 use crate::user_dict::UserDict;
 use crate::vocab::vocab_json;
 use crate::{FORMAT_VERSION, STAGE, STATS_FILE, USER_DICT_FILE, VOCAB_FILE};
 use artifact::{Artifact, Begin, Existing, Producer, StageSpec};
-use serde_json::json;
 use std::path::{Path, PathBuf};
 
 /// What [`run`] did.
@@ -163,14 +162,7 @@ pub fn run(
     if let Some(dict) = &dict {
         write(USER_DICT_FILE, &dict.bytes)?;
     }
-    let s = &stats.splits;
-    let metrics = json!({
-        "vocab_size": stats.vocab_size,
-        "tokens": {"train": s.train.tokens, "valid": s.valid.tokens, "test": s.test.tokens},
-        "chars": {"train": s.train.characters, "valid": s.valid.characters, "test": s.test.characters},
-        "unk_rate": stats.overall.unk_rate,
-        "unk_rate_per_split": {"train": s.train.unk_rate, "valid": s.valid.unk_rate, "test": s.test.unk_rate},
-    });
+    let metrics = serde_json::to_value(TokenizeSummary::of(&stats)).expect("summary serialises");
     let artifact = staging.commit(metrics)?;
     Ok(TokenizeOutcome {
         artifact,

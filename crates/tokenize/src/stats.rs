@@ -62,3 +62,47 @@ pub struct Stats {
     /// All splits together (`documents` is the number of documents read).
     pub overall: SplitStats,
 }
+
+/// One figure per split.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, Default, PartialEq)]
+pub struct PerSplit<T> {
+    pub train: T,
+    pub valid: T,
+    pub test: T,
+}
+
+/// The manifest's `metrics`: the figures of [`Stats`] that matter at a glance.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct TokenizeSummary {
+    /// Vocabulary size, specials included.
+    pub vocab_size: usize,
+    /// Ids per split stream, `<eos>` included.
+    pub tokens: PerSplit<u64>,
+    /// Characters per split (see [`SplitStats::characters`]).
+    pub chars: PerSplit<u64>,
+    /// `<unk>` rate over all splits.
+    pub unk_rate: f64,
+    pub unk_rate_per_split: PerSplit<f64>,
+}
+
+impl TokenizeSummary {
+    pub fn of(stats: &Stats) -> TokenizeSummary {
+        let s = &stats.splits;
+        let per_split = |f: fn(&SplitStats) -> u64| PerSplit {
+            train: f(&s.train),
+            valid: f(&s.valid),
+            test: f(&s.test),
+        };
+        TokenizeSummary {
+            vocab_size: stats.vocab_size,
+            tokens: per_split(|s| s.tokens),
+            chars: per_split(|s| s.characters),
+            unk_rate: stats.overall.unk_rate,
+            unk_rate_per_split: PerSplit {
+                train: s.train.unk_rate,
+                valid: s.valid.unk_rate,
+                test: s.test.unk_rate,
+            },
+        }
+    }
+}

@@ -9,28 +9,8 @@
 
 use crate::data::Split;
 use crate::evaluate::Evaluation;
+pub use crate::summary::{BaselineSummary, MixtureSummary};
 use ngram::{NgramModel, mix_log_probs};
-use serde::{Deserialize, Serialize};
-
-/// The baseline's figures, beside the LSTM's in the manifest.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
-pub struct BaselineSummary {
-    /// The n-gram model's order.
-    pub order: usize,
-    pub valid: Evaluation,
-    pub test: Evaluation,
-    /// The LSTM mixed with the n-gram model.
-    pub mixture: MixtureSummary,
-}
-
-/// The mixture p = λ·p_lstm + (1−λ)·p_ngram.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
-pub struct MixtureSummary {
-    /// The LSTM's weight, fitted on the valid split.
-    pub lambda: f64,
-    pub valid: Evaluation,
-    pub test: Evaluation,
-}
 
 /// One split scored by both models: its tokens, characters and the LSTM's log-probability of
 /// each target of its streams (see [`crate::evaluate::token_log_probs`]).

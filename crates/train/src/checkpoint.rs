@@ -23,7 +23,7 @@ use tch::{Device, Tensor, nn};
 pub const LAST_FILE: &str = "last.safetensors";
 pub const OPTIM_FILE: &str = "optim.safetensors";
 pub const STATE_FILE: &str = "state.bin";
-pub const BEST_FILE: &str = "model.safetensors";
+pub const BEST_FILE: &str = crate::MODEL_FILE;
 /// Prefix of the directory of a run in progress' checkpoint, next to the train artifacts.
 pub const RESUME_PREFIX: &str = ".resume-";
 /// Version of `state.bin`.

@@ -57,7 +57,8 @@ pub enum ScheduleArg {
 }
 
 /// Flags of the `train` stage. Unset flags take the preset's value; the resolved values
-/// ([`TrainParams`]) go into the manifest.
+/// ([`TrainParams`]) go into the manifest. Its serialised form is a `[train]` table of
+/// `pipeline.toml`: one key per flag, written as on the command line (durations as `8m`).
 #[derive(clap::Args, Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct TrainConfig {
     /// Defaults for every unset flag: `seed` (the original hyper-parameters, GPU-sized) or
@@ -112,6 +113,7 @@ pub struct TrainConfig {
     /// Stop cleanly once this much wall time is spent (e.g. `20m`, `1h 30m`; more than zero);
     /// the best weights so far are evaluated on test and committed.
     #[arg(long, value_parser = parse_duration)]
+    #[serde(with = "duration_text::optional")]
     pub time_budget: Option<f64>,
     /// Parallel streams the train split is cut into (B, at least 1).
     #[arg(long, allow_negative_numbers = true)]
@@ -154,17 +156,15 @@ pub struct TrainConfig {
     /// CPU threads for libtorch, 1 to 4 × the machine's logical cores (default: libtorch's
     /// choice). The help shows this machine's range.
     #[arg(long, value_name = "N", allow_negative_numbers = true, help = threads_help())]
-    #[serde(skip)]
     pub threads: Option<i32>,
     /// Also write the resume checkpoint when this much time passed since the last one
     /// (it is written at every validation anyway), so that a killed run loses at most this
     /// (`0s`: after every step).
     #[arg(long, value_parser = parse_duration, default_value = "10m")]
-    #[serde(skip)]
+    #[serde(with = "duration_text")]
     pub checkpoint_every: f64,
     /// Where to train: `auto` (CUDA when present), `cpu`, `cuda` or `cuda:N`.
     #[arg(long, default_value = "auto")]
-    #[serde(skip)]
     pub device: String,
     /// Continue from a resume checkpoint: a train artifact directory or the
     /// `<root>/train/.resume-<id>` directory that a stopped, killed or diverged run left.
@@ -172,11 +172,9 @@ pub struct TrainConfig {
     /// from the run that wrote it. Not needed to continue with the very same flags: a
     /// checkpoint of the same artifact is picked up by itself.
     #[arg(long, value_name = "DIR")]
-    #[serde(skip)]
     pub resume: Option<PathBuf>,
     /// No progress output.
     #[arg(long)]
-    #[serde(skip)]
     pub quiet: bool,
 }
 
@@ -206,6 +204,55 @@ fn parse_duration(s: &str) -> Result<f64, String> {
     humantime::parse_duration(s)
         .map(|d| d.as_secs_f64())
         .map_err(|e| format!("`{s}`: {e} (write e.g. 90s, 20m or 1h 30m)"))
+}
+
+/// Seconds as the command line writes a duration (`8m`, `1h 30m`), so that `time_budget = "8m"`
+/// in `pipeline.toml` reads as `--time-budget 8m` does.
+mod duration_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(seconds: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+        let duration = Duration::try_from_secs_f64(*seconds).map_err(|e| {
+            serde::ser::Error::custom(format!("{seconds} s is not a duration: {e}"))
+        })?;
+        serializer.collect_str(&humantime::format_duration(duration))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        super::parse_duration(&text).map_err(serde::de::Error::custom)
+    }
+
+    /// The same for a duration that may be absent.
+    pub mod optional {
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(
+            seconds: &Option<f64>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            match seconds {
+                Some(seconds) => super::serialize(seconds, serializer),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<f64>, D::Error> {
+            Option::<String>::deserialize(deserializer)?
+                .map(|text| super::super::parse_duration(&text).map_err(serde::de::Error::custom))
+                .transpose()
+        }
+    }
+}
+
+impl Default for TrainConfig {
+    /// The flags as the binary has them when none is given.
+    fn default() -> Self {
+        TrainConfig::preset(Preset::Cpu)
+    }
 }
 
 impl TrainConfig {
@@ -243,6 +290,13 @@ impl TrainConfig {
             resume: None,
             quiet: false,
         }
+    }
+
+    /// Every check of [`Self::resolve`] that does not need the vocabulary (the orchestrator's
+    /// before any stage runs): resolving against a vocabulary larger than any cutoff leaves out
+    /// only the check that the cutoffs stay below the real one.
+    pub fn check_before_vocab(&self) -> Result<(), TrainError> {
+        self.resolve(i64::MAX).map(drop)
     }
 
     /// Fills every unset flag from the preset, for a vocabulary of `vocab_size`, and checks
@@ -578,6 +632,25 @@ impl TrainParams {
 }
 
 /// Parses `--device` (see [`model::parse_device`]).
+#[cfg(feature = "torch")]
 pub fn parse_device(spec: &str) -> Result<tch::Device, TrainError> {
     model::parse_device(spec).map_err(TrainError::Param)
+}
+
+/// The params a finished train artifact was made with.
+pub fn read_params(artifact: &artifact::Artifact) -> Result<TrainParams, TrainError> {
+    serde_json::from_value(artifact.manifest().params.clone()).map_err(|e| {
+        TrainError::Param(format!(
+            "artifact {} has malformed params: {e}",
+            artifact.dir().display()
+        ))
+    })
+}
+
+/// Reads `config.json` of a complete train artifact: the shape of its model.
+pub fn read_model_config(artifact: &artifact::Artifact) -> Result<ModelConfig, TrainError> {
+    let path = artifact.path(crate::CONFIG_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| TrainError::io(&path, e))?;
+    serde_json::from_str(&text)
+        .map_err(|e| TrainError::Param(format!("{} is not a model config: {e}", path.display())))
 }

@@ -71,6 +71,7 @@ pub enum TrainError {
     Busy { dir: PathBuf, owner: String },
     #[error("interrupted at step {step}; resume with --resume {}", dir.display())]
     Interrupted { step: u64, dir: PathBuf },
+    #[cfg(feature = "torch")]
     #[error("libtorch: {0}")]
     Torch(#[from] tch::TchError),
 }

@@ -2,17 +2,8 @@
 //! valid split that validations during training score ([`valid_sample`]).
 
 use crate::data::{Split, Streams};
+pub use crate::summary::{Evaluation, bits_per_char};
 use model::LstmLm;
-use serde::{Deserialize, Serialize};
-
-/// The figures of one evaluation.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
-pub struct Evaluation {
-    /// Mean cross-entropy, nats per token.
-    pub loss: f64,
-    pub perplexity: f64,
-    pub bits_per_char: f64,
-}
 
 impl Evaluation {
     /// The figures of `split` from the log-probabilities of its scored tokens
@@ -21,25 +12,6 @@ impl Evaluation {
         let loss = -log_probs.iter().sum::<f64>() / log_probs.len().max(1) as f64;
         Evaluation::of_loss(loss, split.ids.len() as u64, split.characters)
     }
-
-    /// The figures of a split whose `tokens` tokens cost `loss` nats each on average and that
-    /// holds `characters` characters.
-    pub fn of_loss(loss: f64, tokens: u64, characters: u64) -> Evaluation {
-        Evaluation {
-            loss,
-            perplexity: loss.exp(),
-            bits_per_char: bits_per_char(loss, tokens, characters),
-        }
-    }
-}
-
-/// Bits per character of a split whose `tokens` tokens cost `mean_nats` each and that holds
-/// `characters` characters: total nats / ln 2 / characters.
-pub fn bits_per_char(mean_nats: f64, tokens: u64, characters: u64) -> f64 {
-    if characters == 0 {
-        return f64::NAN;
-    }
-    mean_nats * tokens as f64 / std::f64::consts::LN_2 / characters as f64
 }
 
 /// The share of the tokens trained between two validations that one validation may score.

@@ -7,35 +7,49 @@
 //! ([`metrics::Record`] per line), `curve.svg` and [`ngram::FILE_NAME`] (the n-gram baseline
 //! of [`baseline`]). The manifest's metrics are a
 //! [`TrainSummary`]; its params are the resolved [`TrainParams`].
+//!
+//! The stage's contract (its flags [`TrainConfig`] and resolved [`TrainParams`], the file names,
+//! [`TrainSummary`] and the [`metrics::Record`]s with their reader) builds without libtorch:
+//! everything that trains is behind the default feature `torch`, so that the orchestrator can
+//! depend on the contract before libtorch is installed.
 
-pub mod adam;
-pub mod baseline;
-pub mod checkpoint;
-pub mod chunked_loss;
 pub mod config;
-pub mod curve;
-pub mod data;
 pub mod error;
 pub mod estimate;
-pub mod evaluate;
-pub mod interrupt;
-pub mod log;
 pub mod metrics;
-pub mod preview;
-pub mod progress;
-pub mod resume;
 pub mod schedule;
-pub mod stage;
-pub mod training;
+pub mod summary;
 
-pub use config::{OutputArg, Preset, ScheduleArg, TrainConfig, TrainParams, parse_device};
+pub use config::{
+    OutputArg, Preset, ScheduleArg, TrainConfig, TrainParams, read_model_config, read_params,
+};
 pub use error::TrainError;
-pub use evaluate::{Evaluation, bits_per_char};
-pub use interrupt::{install_ctrlc_handler, request_stop};
-pub use log::LogFile;
+pub use metrics::{Record, read_metrics};
 pub use schedule::LrSchedule;
-pub use stage::{RunOptions, TrainOutcome, TrainSummary, read_params, run, run_with_hook};
-pub use training::{StepAction, StopReason};
+pub use summary::{Evaluation, StopReason, TrainSummary, bits_per_char};
+
+model::torch_only! {
+    pub mod adam;
+    pub mod baseline;
+    pub mod checkpoint;
+    pub mod chunked_loss;
+    pub mod curve;
+    pub mod data;
+    pub mod evaluate;
+    pub mod interrupt;
+    pub mod log;
+    pub mod preview;
+    pub mod progress;
+    pub mod resume;
+    pub mod stage;
+    pub mod training;
+
+    pub use config::parse_device;
+    pub use interrupt::{install_ctrlc_handler, request_stop};
+    pub use log::LogFile;
+    pub use stage::{RunOptions, TrainOutcome, run, run_with_hook};
+    pub use training::StepAction;
+}
 
 /// Stage name in artifact paths and manifests.
 pub const STAGE: &str = "train";
@@ -48,4 +62,4 @@ pub const METRICS_FILE: &str = "metrics.jsonl";
 /// The loss curve inside a train artifact.
 pub const CURVE_FILE: &str = "curve.svg";
 /// The best weights inside a train artifact.
-pub const MODEL_FILE: &str = checkpoint::BEST_FILE;
+pub const MODEL_FILE: &str = "model.safetensors";

@@ -1,6 +1,8 @@
 //! `metrics.jsonl`: one JSON record per line, for train-loss reports, validations and the final
 //! test evaluation.
 
+use crate::METRICS_FILE;
+use crate::error::TrainError;
 use serde::{Deserialize, Serialize};
 
 /// One line of `metrics.jsonl`.
@@ -49,4 +51,11 @@ pub fn from_jsonl(text: &str) -> Result<Vec<Record>, serde_json::Error> {
         .filter(|l| !l.is_empty())
         .map(serde_json::from_str)
         .collect()
+}
+
+/// Reads `metrics.jsonl` of a complete train artifact.
+pub fn read_metrics(artifact: &artifact::Artifact) -> Result<Vec<Record>, TrainError> {
+    let path = artifact.path(METRICS_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| TrainError::io(&path, e))?;
+    from_jsonl(&text).map_err(|e| TrainError::Param(format!("{}: {e}", path.display())))
 }

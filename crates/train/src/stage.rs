@@ -3,9 +3,9 @@
 //! best weights on test and commit.
 
 use crate::adam::Adam;
-use crate::baseline::{BaselineSummary, ScoredSplit, score_baseline};
+use crate::baseline::{ScoredSplit, score_baseline};
 use crate::checkpoint::{self, BEST_FILE, TrainState};
-use crate::config::{TrainConfig, TrainParams, parse_device};
+use crate::config::{TrainConfig, parse_device};
 use crate::curve::write_curve;
 use crate::data::{Streams, check_lengths, read_corpus};
 use crate::error::TrainError;
@@ -16,32 +16,13 @@ use crate::metrics::{Record, to_jsonl};
 use crate::progress::Progress;
 use crate::resume::ResumeSlot;
 use crate::schedule::run_fraction;
+pub use crate::summary::TrainSummary;
 use crate::training::{Learner, LoopHooks, StepAction, StopReason, ValidSet, train_loop, validate};
 use crate::{CONFIG_FILE, CURVE_FILE, FORMAT_VERSION, METRICS_FILE, STAGE};
 use artifact::{Artifact, Begin, Existing, Producer, StageSpec};
-use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Instant;
 use tch::nn;
-
-/// The figures of a finished run (the manifest's `metrics`).
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-pub struct TrainSummary {
-    pub parameters: i64,
-    pub steps: u64,
-    pub epochs_completed: u32,
-    pub tokens_seen: u64,
-    pub stop_reason: StopReason,
-    /// Best validation (the weights in `model.safetensors`).
-    pub valid: Evaluation,
-    /// The test split with the best weights.
-    pub test: Evaluation,
-    /// The n-gram baseline and the mixture of both models.
-    pub baseline: BaselineSummary,
-    /// Mean training throughput of this process.
-    pub train_tokens_per_s: f64,
-    pub device: String,
-}
 
 /// How this process runs the stage, apart from its parameters (which make the artifact's id):
 /// the binary's `--force` and `--log-file`.
@@ -379,15 +360,5 @@ pub fn run_with_hook(
         artifact,
         skipped: false,
         summary,
-    })
-}
-
-/// The params a finished train artifact was made with.
-pub fn read_params(artifact: &Artifact) -> Result<TrainParams, TrainError> {
-    serde_json::from_value(artifact.manifest().params.clone()).map_err(|e| {
-        TrainError::Param(format!(
-            "artifact {} has malformed params: {e}",
-            artifact.dir().display()
-        ))
     })
 }

@@ -17,22 +17,11 @@ use crate::metrics::Record;
 use crate::preview::preview;
 use crate::progress::Progress;
 use crate::schedule::{LrSchedule, run_fraction};
+pub use crate::summary::StopReason;
 use model::{LstmLm, LstmState};
-use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Instant;
 use tch::nn;
-
-/// Why training ended.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum StopReason {
-    Epochs,
-    MaxSteps,
-    TimeBudget,
-    EarlyStop,
-    Interrupted,
-}
 
 /// What the caller of the loop wants after a step (see [`LoopHooks::after_step`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

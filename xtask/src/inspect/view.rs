@@ -1,14 +1,16 @@
 //! The part of `inspect` made for each stage: what a user wants to see of that kind of artifact.
 //! Views are built as JSON (so `--json` carries them) and printed from it. They read the files
 //! each stage documents (`report.json`, `vocab.json`, `stats.json`, the token streams,
-//! `metrics.jsonl`, `samples.jsonl`) as plain JSON and bytes, so xtask needs none of the stage
-//! crates.
+//! `metrics.jsonl`, `config.json`, `samples.jsonl`) and the manifests' metrics with the stage
+//! crates' own types and readers, so a format has one reader and a renamed field is an error
+//! here, not a figure that silently goes missing.
 
 mod generate;
 mod train;
 
 use anyhow::{Context, Result};
 use artifact::Artifact;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 /// Paragraphs or tokens shown in a sample.
@@ -19,64 +21,85 @@ const TOP_TOKENS: usize = 20;
 /// The stage's view of `artifact`, or `null` for a stage this version does not know.
 pub(crate) fn for_stage(artifact: &Artifact) -> Result<Value> {
     match artifact.manifest().stage.as_str() {
-        "clean" => clean(artifact),
-        "tokenize" => tokenize(artifact),
-        "train" => train::view(artifact),
-        "generate" => generate::view(artifact),
+        clean::STAGE => clean(artifact),
+        tokenize::STAGE => tokenize(artifact),
+        ::train::STAGE => train::view(artifact),
+        ::generate::STAGE => generate::view(artifact),
         _ => Ok(Value::Null),
     }
 }
 
-/// One line of the figures that matter most for a stage, from its manifest metrics (keys may
-/// be dotted paths into nested objects).
+/// One line of the figures that matter most for a stage, from its manifest metrics; metrics
+/// that do not read as the stage's summary say so in place of the figures.
 pub(crate) fn key_figures(stage: &str, metrics: &Value) -> String {
-    let keys: &[&str] = match stage {
-        "clean" => &["files", "chars_out", "paragraphs", "undecodable_bytes"],
-        "tokenize" => &["vocab_size", "unk_rate"],
-        "train" => &[
-            "valid.bits_per_char",
-            "test.bits_per_char",
-            "baseline.valid.bits_per_char",
-            "baseline.mixture.valid.bits_per_char",
-            "steps",
-            "train_tokens_per_s",
-        ],
-        "generate" => &["samples", "distinct_2", "copy_rate", "mixture_lambda"],
-        _ => &[],
-    };
-    keys.iter()
-        .filter_map(|k| {
-            let value = k.split('.').try_fold(metrics, |v, part| v.get(part))?;
-            Some(format!("{k}={}", short(value)))
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn short(v: &Value) -> String {
-    match v.as_f64() {
-        Some(f) if v.is_f64() => format!("{f:.4}"),
-        _ => v.to_string(),
+    match figures(stage, metrics) {
+        Ok(figures) => figures
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        Err(e) => format!("(metrics unreadable: {e:#})"),
     }
 }
 
-fn read_json(artifact: &Artifact, rel: &str) -> Result<Value> {
-    let path = artifact.path(rel);
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))
+/// The manifest metrics of a `stage` artifact as the stage's summary type.
+pub(crate) fn summary<T: DeserializeOwned>(stage: &str, metrics: &Value) -> Result<T> {
+    serde_json::from_value(metrics.clone())
+        .with_context(|| format!("the metrics are not a {stage} summary"))
 }
 
-/// A JSON-lines file of the artifact, one value per non-empty line.
-fn read_jsonl(artifact: &Artifact, rel: &str) -> Result<Vec<Value>> {
-    let path = artifact.path(rel);
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(serde_json::from_str)
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("{} has a line that is not JSON", path.display()))
+/// The key figures of a stage, named as in its summary (dotted into nested figures).
+fn figures(stage: &str, metrics: &Value) -> Result<Vec<(&'static str, String)>> {
+    let f = |v: f64| format!("{v:.4}");
+    Ok(match stage {
+        clean::STAGE => {
+            let m: clean::CleanSummary = summary(stage, metrics)?;
+            vec![
+                ("files", m.files.to_string()),
+                ("chars_out", m.chars_out.to_string()),
+                ("paragraphs", m.paragraphs.to_string()),
+                ("undecodable_bytes", m.undecodable_bytes.to_string()),
+            ]
+        }
+        tokenize::STAGE => {
+            let m: tokenize::TokenizeSummary = summary(stage, metrics)?;
+            vec![
+                ("vocab_size", m.vocab_size.to_string()),
+                ("unk_rate", f(m.unk_rate)),
+            ]
+        }
+        ::train::STAGE => {
+            let m: ::train::TrainSummary = summary(stage, metrics)?;
+            vec![
+                ("valid.bits_per_char", f(m.valid.bits_per_char)),
+                ("test.bits_per_char", f(m.test.bits_per_char)),
+                (
+                    "baseline.valid.bits_per_char",
+                    f(m.baseline.valid.bits_per_char),
+                ),
+                (
+                    "baseline.mixture.valid.bits_per_char",
+                    f(m.baseline.mixture.valid.bits_per_char),
+                ),
+                ("steps", m.steps.to_string()),
+                ("train_tokens_per_s", f(m.train_tokens_per_s)),
+            ]
+        }
+        ::generate::STAGE => {
+            let m: ::generate::GenerateSummary = summary(stage, metrics)?;
+            let mut figures = vec![
+                ("samples", m.samples.to_string()),
+                ("distinct_2", f(m.distinct_2)),
+                ("copy_rate", f(m.copy_rate)),
+            ];
+            // Absent by design when the samples came from the LSTM alone.
+            if let Some(lambda) = m.mixture_lambda {
+                figures.push(("mixture_lambda", f(lambda)));
+            }
+            figures
+        }
+        _ => Vec::new(),
+    })
 }
 
 fn clip(text: &str) -> String {
@@ -88,86 +111,79 @@ fn clip(text: &str) -> String {
 }
 
 fn clean(artifact: &Artifact) -> Result<Value> {
-    let report = read_json(artifact, "report.json")?;
-    let files = report["files"].as_array().cloned().unwrap_or_default();
+    let report = clean::read_report(artifact)?;
     let mut removals = serde_json::Map::new();
-    for file in &files {
-        for (rule, r) in file["removals"].as_object().into_iter().flatten() {
+    for file in &report.files {
+        for (rule, r) in &file.removals {
             let entry = removals
                 .entry(rule.clone())
-                .or_insert_with(|| json!({"count": 0, "chars": 0, "example": r["examples"][0]}));
-            entry["count"] =
-                json!(entry["count"].as_u64().unwrap_or(0) + r["count"].as_u64().unwrap_or(0));
-            // Reports written before characters were counted have no `chars`.
-            entry["chars"] =
-                json!(entry["chars"].as_u64().unwrap_or(0) + r["chars"].as_u64().unwrap_or(0));
+                .or_insert_with(|| json!({"count": 0, "chars": 0, "example": r.examples.first()}));
+            entry["count"] = json!(entry["count"].as_u64().unwrap_or(0) + r.count);
+            entry["chars"] = json!(entry["chars"].as_u64().unwrap_or(0) + r.chars);
         }
     }
-    let sample = match files.first().and_then(|f| f["output"].as_str()) {
-        Some(doc) => std::fs::read_to_string(artifact.path(doc))?
+    let sample = match report.files.first() {
+        Some(file) => std::fs::read_to_string(artifact.path(&file.output))?
             .lines()
             .take(SAMPLE_ITEMS)
             .map(clip)
             .collect(),
         None => Vec::new(),
     };
-    let files: Vec<Value> = files
+    let files: Vec<Value> = report
+        .files
         .iter()
         .map(|f| {
             json!({
-                "path": f["path"], "encoding": f["encoding"], "chars_in": f["chars_in"],
-                "chars_out": f["chars_out"], "paragraphs": f["paragraphs"],
-                "undecodable_bytes": f["undecodable_bytes"],
-                "line_encodings": f["line_encodings"], "control_chars": f["control_chars"],
-                "warnings": f["warnings"],
+                "path": f.path, "encoding": f.encoding, "chars_in": f.chars_in,
+                "chars_out": f.chars_out, "paragraphs": f.paragraphs,
+                "undecodable_bytes": f.undecodable_bytes,
+                "line_encodings": f.line_encodings, "control_chars": f.control_chars,
+                "warnings": f.warnings,
             })
         })
         .collect();
-    Ok(
-        json!({"files": files, "skipped": report["skipped"], "removals": removals, "sample": sample}),
-    )
+    Ok(json!({"files": files, "skipped": report.skipped, "removals": removals, "sample": sample}))
 }
 
 fn tokenize(artifact: &Artifact) -> Result<Value> {
-    let vocab = read_json(artifact, "vocab.json")?;
-    let stats = read_json(artifact, "stats.json")?;
-    let tokens: Vec<&str> = vocab["tokens"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|t| t["token"].as_str().unwrap_or(""))
-        .collect();
-    let top: Vec<Value> = vocab["tokens"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .skip(2) // <unk>, <eos>
+    let (vocab, tokenizer) = tokenize::read_vocab_json(&artifact.path(tokenize::VOCAB_FILE))?;
+    let stats = tokenize::read_stats(artifact)?;
+    let top: Vec<Value> = (0..vocab.len() as u32)
+        .filter(|&id| id != tokenize::UNK_ID && id != tokenize::EOS_ID)
         .take(TOP_TOKENS)
-        .map(|t| json!([t["token"], t["count"]]))
+        .map(|id| json!([vocab.token(id), vocab.count(id)]))
         .collect();
     // The first paragraph of the validation split, as the tokenizer cut it.
-    let stream = std::fs::read(artifact.path("valid.u32"))?;
+    let valid = tokenize::split::SplitName::Valid.file_name();
+    let stream = tokenize::read_u32_stream(&artifact.path(&valid))?;
     let segmented: Vec<&str> = stream
-        .chunks_exact(4)
-        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize)
-        .take_while(|&id| id != 1)
+        .iter()
+        .take_while(|&&id| id != tokenize::EOS_ID)
         .take(SAMPLE_CHARS)
-        .map(|id| tokens.get(id).copied().unwrap_or("<bad id>"))
+        .map(|&id| {
+            // A damaged stream is for `--verify` to report; the view shows where it is.
+            if (id as usize) < vocab.len() {
+                vocab.token(id)
+            } else {
+                "<bad id>"
+            }
+        })
         .collect();
-    let splits = &stats["splits"];
+    let splits = &stats.splits;
     Ok(json!({
-        "level": vocab["tokenizer"]["level"],
-        "vocab_size": vocab["size"],
+        "level": tokenizer.level,
+        "vocab_size": vocab.len(),
         "top_tokens": top,
         "unk_rate": {
-            "train": splits["train"]["unk_rate"],
-            "valid": splits["valid"]["unk_rate"],
-            "test": splits["test"]["unk_rate"],
+            "train": splits.train.unk_rate,
+            "valid": splits.valid.unk_rate,
+            "test": splits.test.unk_rate,
         },
         "tokens": {
-            "train": splits["train"]["tokens"],
-            "valid": splits["valid"]["tokens"],
-            "test": splits["test"]["tokens"],
+            "train": splits.train.tokens,
+            "valid": splits.valid.tokens,
+            "test": splits.test.tokens,
         },
         "sample": segmented.join(" / "),
     }))
@@ -251,5 +267,181 @@ pub(crate) fn print(stage: &str, view: &Value) {
         "train" => train::print(view),
         "generate" => generate::print(view),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{figures, for_stage, key_figures};
+    use serde_json::{Value, json};
+
+    /// The manifest metrics of one run of each stage, as the stages write them.
+    fn metrics() -> Vec<(&'static str, Value)> {
+        let evaluation = ::train::Evaluation::of_loss(4.0, 100, 150);
+        let train = ::train::TrainSummary {
+            parameters: 1000,
+            steps: 50,
+            epochs_completed: 1,
+            tokens_seen: 5000,
+            stop_reason: ::train::StopReason::MaxSteps,
+            valid: evaluation,
+            test: evaluation,
+            baseline: ::train::summary::BaselineSummary {
+                order: 5,
+                valid: evaluation,
+                test: evaluation,
+                mixture: ::train::summary::MixtureSummary {
+                    lambda: 0.8,
+                    valid: evaluation,
+                    test: evaluation,
+                },
+            },
+            train_tokens_per_s: 2e4,
+            device: "cpu".into(),
+        };
+        let generate = ::generate::GenerateSummary {
+            mode: ::generate::Mode::Text,
+            mode_automatic: true,
+            training_shape: ::generate::TrainingShape {
+                char_level: true,
+                lines: 10,
+                mean_chars_per_line: 40.0,
+            },
+            requested: 5,
+            samples: 5,
+            generated: 5,
+            tokens: 500,
+            distinct_1: 0.5,
+            distinct_2: 0.9,
+            repeated_4gram_rate: 0.0,
+            copy_rate: 0.1,
+            mean_nll: 3.0,
+            dropped_empty: 0,
+            dropped_known: 0,
+            dropped_duplicate: 0,
+            cap_reached: false,
+            prompt_unknown_words: Vec::new(),
+            mixture_lambda: Some(0.8),
+        };
+        let split = |n| ::tokenize::PerSplit {
+            train: n,
+            valid: n,
+            test: n,
+        };
+        let tokenize = ::tokenize::TokenizeSummary {
+            vocab_size: 7,
+            tokens: split(10),
+            chars: split(12),
+            unk_rate: 0.01,
+            unk_rate_per_split: ::tokenize::PerSplit {
+                train: 0.01,
+                valid: 0.02,
+                test: 0.03,
+            },
+        };
+        vec![
+            ("clean", to_value(::clean::CleanSummary::default())),
+            ("tokenize", to_value(tokenize)),
+            ("train", to_value(train)),
+            ("generate", to_value(generate)),
+        ]
+    }
+
+    fn to_value(summary: impl serde::Serialize) -> Value {
+        serde_json::to_value(summary).unwrap()
+    }
+
+    #[test]
+    fn every_stage_has_its_key_figures() {
+        let expected: [(&str, usize); 4] =
+            [("clean", 4), ("tokenize", 2), ("train", 6), ("generate", 4)];
+        for ((stage, metrics), (_, count)) in metrics().into_iter().zip(expected) {
+            let shown = figures(stage, &metrics).unwrap();
+            assert_eq!(shown.len(), count, "{stage}: {shown:?}");
+        }
+        let train = &metrics()[2].1;
+        assert!(
+            key_figures("train", train).starts_with("valid.bits_per_char=3.8472 "),
+            "{}",
+            key_figures("train", train)
+        );
+    }
+
+    /// A renamed metric used to drop out of the summary table without a word.
+    #[test]
+    fn a_metric_missing_from_a_manifest_is_an_error() {
+        for (stage, metrics) in metrics() {
+            let Value::Object(fields) = metrics else {
+                panic!("{stage}: not an object")
+            };
+            for key in fields.keys() {
+                let mut renamed = fields.clone();
+                let value = renamed.remove(key).unwrap();
+                renamed.insert(format!("{key}_renamed"), value);
+                let renamed = Value::Object(renamed);
+                // Fields that older artifacts lack read as their default; the others must be there.
+                if let Err(e) = figures(stage, &renamed) {
+                    let e = format!("{e:#}");
+                    assert!(
+                        e.contains(&format!("not a {stage} summary")) && e.contains(key.as_str()),
+                        "{stage}.{key}: {e}"
+                    );
+                    assert!(key_figures(stage, &renamed).starts_with("(metrics unreadable"));
+                }
+            }
+            let mut without = fields.clone();
+            let figure = match stage {
+                "clean" => "chars_out",
+                "tokenize" => "unk_rate",
+                "train" => "valid",
+                _ => "copy_rate",
+            };
+            without.remove(figure);
+            assert!(figures(stage, &Value::Object(without)).is_err(), "{stage}");
+        }
+    }
+
+    /// The clean and tokenize views on artifacts the stages made: the segmented sample ends at
+    /// the vocabulary's `<eos>` and the top tokens leave out the specials.
+    #[test]
+    fn clean_and_tokenize_views_read_what_the_stages_wrote() {
+        let tmp = tempfile::tempdir().unwrap();
+        let corpus = tmp.path().join("corpus");
+        std::fs::create_dir(&corpus).unwrap();
+        let paragraphs: Vec<String> = (0..40).map(|i| format!("明月几时有{i}\n")).collect();
+        std::fs::write(corpus.join("ci.txt"), paragraphs.concat()).unwrap();
+        let root = tmp.path().join("artifacts");
+        let cleaned = ::clean::run(
+            &corpus,
+            &root,
+            &::clean::CleanConfig::default(),
+            artifact::Existing::Reuse,
+        )
+        .unwrap();
+        let view = for_stage(&cleaned.artifact).unwrap();
+        assert_eq!(view["files"][0]["paragraphs"], json!(40));
+        assert_eq!(view["sample"][0], json!("明月几时有0"));
+        let config = ::tokenize::TokenizeConfig {
+            level: ::tokenize::Level::Char,
+            ..Default::default()
+        };
+        let tokenized = ::tokenize::run(
+            cleaned.artifact.dir(),
+            Some(&root),
+            &config,
+            artifact::Existing::Reuse,
+        )
+        .unwrap();
+        let view = for_stage(&tokenized.artifact).unwrap();
+        // Paragraphs 36 and 37 are the valid split (90/5/5 of 40).
+        assert_eq!(view["sample"], json!("明 / 月 / 几 / 时 / 有 / 3 / 6"));
+        let top = view["top_tokens"].as_array().unwrap();
+        assert_eq!(top[0], json!(["几", 36]), "ties go by the token");
+        assert!(top.iter().all(|t| t[0] != "<unk>" && t[0] != "<eos>"));
+        let metrics = &tokenized.artifact.manifest().metrics;
+        assert_eq!(
+            figures("tokenize", metrics).unwrap()[0].1,
+            view["vocab_size"].to_string()
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! Stage parameters: a corpus's `pipeline.toml`, a preset from it, and `--set stage.key=value`
-//! overrides, merged in that order and turned into the stage binary's flags.
+//! overrides, merged in that order, read into each stage's typed flags and checked before any
+//! stage runs.
 //!
 //! ```toml
 //! [tokenize]
@@ -12,14 +13,19 @@
 //! [on.cpu.train]            # applies by itself on a machine without a GPU
 //! time_budget = "1h"
 //! ```
-//! A key is one of the stage binary's flags with `_` for `-`; a value is a string, number,
-//! boolean or array (joined with commas). The order of precedence, lowest first: the stage tables,
-//! the `[on.cpu]` or `[on.cuda]` tables of the machine's device ([`Device::detect`]), the preset,
-//! the overrides. A key becomes `--key=value`, or the bare switch `--key`
-//! for `true`. The stage binary validates the values and records the resolved parameters in its
-//! manifest.
+//! A key is one of the stage binary's flags with `_` for `-`, its value written as the flag's
+//! (a string, number, boolean, or an array for a list). The order of precedence, lowest first:
+//! the stage tables, the `[on.cpu]` or `[on.cuda]` tables of the machine's device
+//! ([`Device::detect`]), the preset, the overrides. Each table and override is read into the
+//! stage's flags type where it is read ([`super::contract::from_table`]), so that an unknown key
+//! or a value of the wrong type is refused naming the file (or the `--set`), the table and the
+//! key; the merged values are then checked as far as they can be without the stages' input
+//! ([`super::contract::StageContract::check`]) and turned into the binary's flags
+//! ([`super::contract::to_flags`]). The stage binary checks them again with its input and
+//! records the resolved parameters in its manifest.
 
 use super::Stage;
+use super::contract::{StageContract, from_table, to_flags};
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -41,41 +47,82 @@ time_budget = "10m"
 /// Flag name (with `_`) → value, for one stage.
 type Table = BTreeMap<String, Value>;
 
-/// Parameters of all four stages.
+/// Parameters of all four stages as written, before they are merged and read into each stage's
+/// flags.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct StageParams {
+struct StageTables {
     tables: BTreeMap<Stage, Table>,
 }
 
-impl StageParams {
-    /// The stage's parameters as flags for its binary, in key order.
-    pub(crate) fn flags(&self, stage: Stage) -> Vec<String> {
-        self.tables
-            .get(&stage)
-            .into_iter()
-            .flatten()
-            .map(|(key, value)| {
-                let flag = format!("--{}", key.replace('_', "-"));
-                match value {
-                    // A bare switch turns it on, whether the binary's flag takes a value or not.
-                    Value::Boolean(true) => flag,
-                    _ => format!("{flag}={}", flag_value(value)),
-                }
-            })
-            .collect()
-    }
-
+impl StageTables {
     fn set(&mut self, stage: Stage, key: String, value: Value) {
         self.tables.entry(stage).or_default().insert(key, value);
     }
 
     /// Overwrites this set's values with those of `other`, key by key.
-    fn merge(&mut self, other: &StageParams) {
+    fn merge(&mut self, other: &StageTables) {
         for (stage, table) in &other.tables {
             for (key, value) in table {
                 self.set(*stage, key.clone(), value.clone());
             }
         }
+    }
+
+    fn table(&self, stage: Stage) -> Table {
+        self.tables.get(&stage).cloned().unwrap_or_default()
+    }
+}
+
+/// The four stages' flags, read from the merged tables and checked: what each binary gets.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct StageParams {
+    pub(crate) clean: clean::CleanConfig,
+    pub(crate) tokenize: tokenize::TokenizeConfig,
+    pub(crate) train: train::TrainConfig,
+    pub(crate) generate: generate::GenerateConfig,
+    /// Each stage's values as its binary's flags ([`to_flags`]), made once they are checked.
+    flags: BTreeMap<Stage, Vec<String>>,
+}
+
+impl StageParams {
+    /// Reads and checks the merged tables; `origin` says where they came from, for messages.
+    fn read(tables: &StageTables, origin: &str) -> Result<StageParams> {
+        fn typed<T: StageContract>(
+            tables: &StageTables,
+            stage: Stage,
+            origin: &str,
+            flags: &mut BTreeMap<Stage, Vec<String>>,
+        ) -> Result<T> {
+            let place = || format!("{origin}: [{}]", stage.name());
+            let config: T = from_table(&tables.table(stage)).with_context(place)?;
+            config.check().with_context(place)?;
+            flags.insert(stage, to_flags(&config).with_context(place)?);
+            Ok(config)
+        }
+        let mut flags = BTreeMap::new();
+        Ok(StageParams {
+            clean: typed(tables, Stage::Clean, origin, &mut flags)?,
+            tokenize: typed(tables, Stage::Tokenize, origin, &mut flags)?,
+            train: typed(tables, Stage::Train, origin, &mut flags)?,
+            generate: typed(tables, Stage::Generate, origin, &mut flags)?,
+            flags,
+        })
+    }
+
+    /// The stage's parameters as flags for its binary, in key order: one per value that
+    /// differs from the binary's default.
+    pub(crate) fn flags(&self, stage: Stage) -> Vec<String> {
+        self.flags.get(&stage).cloned().unwrap_or_default()
+    }
+}
+
+/// Checks one table of `stage` as read (its keys and the types of its values).
+fn check_table(stage: Stage, table: &Table) -> Result<()> {
+    match stage {
+        Stage::Clean => from_table::<clean::CleanConfig>(table).map(drop),
+        Stage::Tokenize => from_table::<tokenize::TokenizeConfig>(table).map(drop),
+        Stage::Train => from_table::<train::TrainConfig>(table).map(drop),
+        Stage::Generate => from_table::<generate::GenerateConfig>(table).map(drop),
     }
 }
 
@@ -122,10 +169,10 @@ pub(crate) struct PipelineFile {
     pub(crate) source: String,
     /// Whether the corpus has no `pipeline.toml` and the built-in parameters apply.
     pub(crate) built_in: bool,
-    stages: StageParams,
-    presets: BTreeMap<String, StageParams>,
+    stages: StageTables,
+    presets: BTreeMap<String, StageTables>,
     /// `[on.cpu]`, `[on.cuda]`: what applies on a machine of that kind.
-    on_device: BTreeMap<Device, StageParams>,
+    on_device: BTreeMap<Device, StageTables>,
 }
 
 impl PipelineFile {
@@ -149,7 +196,7 @@ impl PipelineFile {
         let mut file = PipelineFile {
             source: source.to_owned(),
             built_in: false,
-            stages: StageParams::default(),
+            stages: StageTables::default(),
             presets: BTreeMap::new(),
             on_device: BTreeMap::new(),
         };
@@ -194,16 +241,18 @@ impl PipelineFile {
     }
 
     /// The parameters on `device` after applying `preset` (a name under `[presets]`) and the
-    /// overrides.
+    /// overrides, read into each stage's flags and checked.
     pub(crate) fn resolve(
         &self,
         device: Device,
         preset: Option<&str>,
         overrides: &[Override],
     ) -> Result<StageParams> {
-        let mut params = self.stages.clone();
+        let mut tables = self.stages.clone();
+        let mut origin = self.source.clone();
         if let Some(on_device) = self.on_device.get(&device) {
-            params.merge(on_device);
+            tables.merge(on_device);
+            origin += &format!(" with [on.{}]", device.name());
         }
         if let Some(name) = preset {
             let Some(preset) = self.presets.get(name) else {
@@ -218,21 +267,26 @@ impl PipelineFile {
                     }
                 );
             };
-            params.merge(preset);
+            tables.merge(preset);
+            origin += &format!(" with preset {name}");
         }
         for o in overrides {
-            params.set(o.stage, o.key.clone(), o.value.clone());
+            tables.set(o.stage, o.key.clone(), o.checked_value()?);
         }
-        Ok(params)
+        if !overrides.is_empty() {
+            origin += " and --set";
+        }
+        StageParams::read(&tables, &origin)
     }
 }
 
-/// Reads `{clean = {...}, train = {...}}` into stage parameters; `prefix` places errors.
-fn stage_tables(value: &Value, source: &str, prefix: &str) -> Result<StageParams> {
+/// Reads `{clean = {...}, train = {...}}` into stage tables, checking each against its stage's
+/// flags; `prefix` places errors.
+fn stage_tables(value: &Value, source: &str, prefix: &str) -> Result<StageTables> {
     let Value::Table(table) = value else {
         bail!("{source}: `{prefix}` must be a table of stage tables");
     };
-    let mut params = StageParams::default();
+    let mut params = StageTables::default();
     for (stage_name, entries) in table {
         let stage = Stage::from_name(stage_name).with_context(|| {
             format!(
@@ -243,30 +297,18 @@ fn stage_tables(value: &Value, source: &str, prefix: &str) -> Result<StageParams
         let Value::Table(entries) = entries else {
             bail!("{source}: `{prefix}{stage_name}` must be a table ([{prefix}{stage_name}])");
         };
+        // `top-p` as the flag is spelt is `top_p`.
+        let entries: Table = entries
+            .iter()
+            .map(|(key, value)| (key.replace('-', "_"), value.clone()))
+            .collect();
+        check_table(stage, &entries)
+            .with_context(|| format!("{source}: [{prefix}{stage_name}]"))?;
         for (key, value) in entries {
-            check_value(value)
-                .with_context(|| format!("{source}: [{prefix}{stage_name}] {key}"))?;
-            params.set(stage, key.clone(), value.clone());
+            params.set(stage, key, value);
         }
     }
     Ok(params)
-}
-
-/// Values a flag can take: scalars and arrays of scalars.
-fn check_value(value: &Value) -> Result<()> {
-    match value {
-        Value::String(_) | Value::Integer(_) | Value::Float(_) | Value::Boolean(_) => Ok(()),
-        Value::Array(items) if items.iter().all(|v| !v.is_array() && !v.is_table()) => Ok(()),
-        _ => bail!("must be a string, number, boolean or array of those"),
-    }
-}
-
-fn flag_value(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(flag_value).collect::<Vec<_>>().join(","),
-        other => other.to_string(),
-    }
 }
 
 /// One `--set stage.key=value` (or `key=value` where the stage is implied).
@@ -275,6 +317,9 @@ pub(crate) struct Override {
     pub(crate) stage: Stage,
     pub(crate) key: String,
     pub(crate) value: Value,
+    /// As given, for messages and for a text value that happens to parse as TOML.
+    text: String,
+    raw: String,
 }
 
 impl Override {
@@ -303,7 +348,30 @@ impl Override {
             .ok()
             .and_then(|mut t| t.remove("v"))
             .unwrap_or_else(|| Value::String(raw.to_owned()));
-        Ok(Override { stage, key, value })
+        Ok(Override {
+            stage,
+            key,
+            value,
+            text: text.to_owned(),
+            raw: raw.to_owned(),
+        })
+    }
+
+    /// The value, checked against the stage's flags: as TOML, or else as the text it was
+    /// given (`--set generate.prompt=123` is the prompt `123`).
+    fn checked_value(&self) -> Result<Value> {
+        let check = |value: &Value| {
+            check_table(
+                self.stage,
+                &Table::from([(self.key.clone(), value.clone())]),
+            )
+        };
+        let as_text = Value::String(self.raw.clone());
+        match check(&self.value) {
+            Ok(()) => Ok(self.value.clone()),
+            Err(_) if self.value != as_text && check(&as_text).is_ok() => Ok(as_text),
+            Err(e) => Err(e).with_context(|| format!("`--set {}`", self.text)),
+        }
     }
 }
 
@@ -320,30 +388,65 @@ preset = "cpu"
 time_budget = "8m"
 cutoffs = [500, 2000]
 [generate]
-num_samples = 5
+num_samples = 7
 [presets.seed.train]
 preset = "seed"
+output_layer = "full"
 tie_weights = true
+cutoffs = []
 "#;
 
     fn over(text: &str) -> Override {
         Override::parse(text, None).unwrap()
     }
 
+    fn songci() -> PipelineFile {
+        PipelineFile::parse(SONGCI, "songci/pipeline.toml").unwrap()
+    }
+
+    /// The error of resolving `text` as a pipeline.toml with `preset` and `overrides`, all of it.
+    fn resolve_err(text: &str, preset: Option<&str>, overrides: &[&str]) -> String {
+        let overrides: Vec<Override> = overrides.iter().map(|o| over(o)).collect();
+        let err = PipelineFile::parse(text, "x/pipeline.toml")
+            .and_then(|file| file.resolve(Device::Cpu, preset, &overrides))
+            .unwrap_err();
+        format!("{err:#}")
+    }
+
     #[test]
     fn file_preset_and_overrides_merge_in_that_order() {
-        let file = PipelineFile::parse(SONGCI, "songci/pipeline.toml").unwrap();
+        let file = PipelineFile::parse(
+            "[train]\ncutoffs = [500, 2000]\ntime_budget = \"8m\"\n[generate]\nnum_samples = 7\n\
+             [presets.seed.train]\npreset = \"seed\"\noutput_layer = \"full\"\ntie_weights = true\n",
+            "songci/pipeline.toml",
+        )
+        .unwrap();
         let plain = file.resolve(Device::Cpu, None, &[]).unwrap();
+        // preset = "cpu" is the binary's default: no flag needed.
         assert_eq!(
             plain.flags(Stage::Train),
-            ["--cutoffs=500,2000", "--preset=cpu", "--time-budget=8m"]
+            ["--cutoffs=500,2000", "--time-budget=8m"]
         );
+        assert_eq!(plain.train.time_budget, Some(480.0));
         assert_eq!(plain.flags(Stage::Clean), Vec::<String>::new());
         let seed = file
             .resolve(
                 Device::Cpu,
                 Some("seed"),
-                &[over("train.lr=0.003"), over("train.preset=cpu")],
+                &[over("train.lr=0.003"), over("train.cutoffs=[]")],
+            )
+            .unwrap_err();
+        // The seed preset's full softmax has no clusters: the file's cutoffs then contradict it.
+        assert!(format!("{seed:#}").contains("--cutoffs"), "{seed:#}");
+        let seed = file
+            .resolve(
+                Device::Cpu,
+                Some("seed"),
+                &[
+                    over("train.lr=0.003"),
+                    over("train.output_layer=adaptive"),
+                    over("train.tie_weights=false"),
+                ],
             )
             .unwrap();
         assert_eq!(
@@ -351,12 +454,12 @@ tie_weights = true
             [
                 "--cutoffs=500,2000",
                 "--lr=0.003",
-                "--preset=cpu",
-                "--tie-weights",
+                "--output-layer=adaptive",
+                "--preset=seed",
                 "--time-budget=8m"
             ]
         );
-        assert_eq!(seed.flags(Stage::Generate), ["--num-samples=5"]);
+        assert_eq!(seed.flags(Stage::Generate), ["--num-samples=7"]);
     }
 
     #[test]
@@ -375,10 +478,7 @@ time_budget = "3h"
         let gpu = file.resolve(Device::Cuda, None, &[]).unwrap();
         assert_eq!(gpu.flags(Stage::Train), ["--preset=seed"]);
         let cpu = file.resolve(Device::Cpu, None, &[]).unwrap();
-        assert_eq!(
-            cpu.flags(Stage::Train),
-            ["--preset=cpu", "--time-budget=1h"]
-        );
+        assert_eq!(cpu.flags(Stage::Train), ["--time-budget=1h"]);
         let long = file
             .resolve(Device::Cpu, Some("long"), &[over("train.preset=seed")])
             .unwrap();
@@ -397,8 +497,7 @@ time_budget = "3h"
 
     #[test]
     fn unknown_preset_lists_the_known_ones() {
-        let file = PipelineFile::parse(SONGCI, "songci/pipeline.toml").unwrap();
-        let err = file
+        let err = songci()
             .resolve(Device::Cpu, Some("gpu"), &[])
             .unwrap_err()
             .to_string();
@@ -420,12 +519,101 @@ time_budget = "3h"
         assert!(err.contains("clean, tokenize, train, generate"), "{err}");
         let err = PipelineFile::parse("[train]\nlr = { a = 1 }", "x/pipeline.toml").unwrap_err();
         let err = format!("{err:#}");
-        assert!(
-            err.contains("[train] lr: must be a string, number"),
-            "{err}"
-        );
+        assert!(err.starts_with("x/pipeline.toml: [train]: lr = {"), "{err}");
+        assert!(err.contains("invalid type: map, expected f64"), "{err}");
         let err = PipelineFile::parse("[train\n", "x/pipeline.toml").unwrap_err();
         assert!(format!("{err:#}").contains("x/pipeline.toml is not valid TOML"));
+    }
+
+    /// A typo in `[generate]` used to reach the generate binary, after the whole training run.
+    #[test]
+    fn unknown_keys_are_refused_when_the_file_is_read() {
+        for (text, place) in [
+            (
+                "[generate]\nnum_sample = 5\n",
+                "x/pipeline.toml: [generate]: ",
+            ),
+            (
+                "[presets.big.generate]\nnum_sample = 5\n",
+                "x/pipeline.toml: [presets.big.generate]: ",
+            ),
+            (
+                "[on.cuda.generate]\nnum_sample = 5\n",
+                "x/pipeline.toml: [on.cuda.generate]: ",
+            ),
+        ] {
+            let err = format!(
+                "{:#}",
+                PipelineFile::parse(text, "x/pipeline.toml").unwrap_err()
+            );
+            assert!(
+                err.starts_with(&format!("{place}unknown key `num_sample`; the keys are ")),
+                "{err}"
+            );
+            assert!(err.contains("num_samples"), "{err}");
+        }
+    }
+
+    #[test]
+    fn values_out_of_range_are_refused_before_any_stage_runs() {
+        let err = resolve_err("[train]\ndropout = 1.5\n", None, &[]);
+        assert!(
+            err.starts_with("x/pipeline.toml: [train]: --dropout 1.5: must be a number in [0, 1)"),
+            "{err}"
+        );
+        let err = resolve_err(SONGCI, None, &["train.dropout=1.5"]);
+        assert!(
+            err.starts_with("x/pipeline.toml and --set: [train]: --dropout 1.5"),
+            "{err}"
+        );
+        let err = resolve_err("[tokenize]\nsplit = \"90/5/6\"\n", None, &[]);
+        assert!(
+            err.contains("[tokenize]") && err.contains("sum to 101"),
+            "{err}"
+        );
+        let err = resolve_err("[generate]\ntop_p = 0\n", None, &[]);
+        assert!(
+            err.contains("[generate]: --top-p 0: must be a number in (0, 1]"),
+            "{err}"
+        );
+        let err = resolve_err("[generate]\ndevice = \"gpu\"\n", None, &[]);
+        assert!(err.contains("expected auto, cpu, cuda or cuda:N"), "{err}");
+        let err = resolve_err(SONGCI, None, &["generate.num_samples=many"]);
+        assert!(
+            err.starts_with(
+                "`--set generate.num_samples=many`: num_samples = \"many\": invalid type"
+            ),
+            "{err}"
+        );
+        let err = resolve_err(SONGCI, None, &["generate.top-q=1"]);
+        assert!(err.contains("unknown key `top_q`; the keys are "), "{err}");
+    }
+
+    /// `--set generate.unique=false` used to become `--unique=false`, which generate's parser
+    /// refuses: the value `false` is now a value of the flags, given to the binary as no flag.
+    #[test]
+    fn a_switch_set_to_false_turns_the_files_switch_off() {
+        let poet_names = "[generate]\nnames = true\nnovel = true\nunique = true\n\
+                          [train]\ntie_weights = true\noutput_layer = \"full\"\n\
+                          [clean]\nbanners = false\n";
+        let file = PipelineFile::parse(poet_names, "poet-names/pipeline.toml").unwrap();
+        let overrides = [
+            over("generate.unique=false"),
+            over("train.tie_weights=false"),
+            over("clean.banners=true"),
+            over("clean.drop_chapter_headings=false"),
+        ];
+        let params = file.resolve(Device::Cpu, None, &overrides).unwrap();
+        assert!(!params.generate.unique && params.generate.novel);
+        assert_eq!(params.flags(Stage::Generate), ["--names", "--novel"]);
+        assert_eq!(params.flags(Stage::Train), ["--output-layer=full"]);
+        assert_eq!(params.flags(Stage::Clean), Vec::<String>::new());
+        let on = file.resolve(Device::Cpu, None, &[]).unwrap();
+        assert_eq!(on.flags(Stage::Clean), ["--banners=false"]);
+        assert_eq!(
+            on.flags(Stage::Generate),
+            ["--names", "--novel", "--unique"]
+        );
     }
 
     #[test]
@@ -443,6 +631,15 @@ time_budget = "3h"
             (implied.stage, implied.value),
             (Stage::Train, Value::Integer(512))
         );
+        // A prompt of digits is text for the prompt, though it parses as a TOML number.
+        let params = songci()
+            .resolve(Device::Cpu, None, &[over("generate.prompt=123")])
+            .unwrap();
+        assert_eq!(params.generate.prompt, "123");
+        let params = songci()
+            .resolve(Device::Cpu, None, &[over("train.cutoffs=[100, 300]")])
+            .unwrap();
+        assert_eq!(params.train.cutoffs, Some(vec![100, 300]));
         for bad in ["train.lr", "lr=1", "trian.lr=1", "train.=1", "train.a b=1"] {
             let err = Override::parse(bad, None).unwrap_err().to_string();
             assert!(err.contains("expected STAGE.KEY=VALUE"), "{bad}: {err}");
@@ -450,9 +647,22 @@ time_budget = "3h"
     }
 
     #[test]
-    fn built_in_parameters_parse() {
+    fn the_corpora_files_and_the_built_in_parameters_resolve() {
         let file = PipelineFile::parse(BUILT_IN, "the built-in parameters").unwrap();
         let params = file.resolve(Device::Cpu, None, &[]).unwrap();
-        assert_eq!(params.flags(Stage::Tokenize), ["--level=word"]);
+        assert_eq!(params.tokenize.level, tokenize::Level::Word);
+        assert_eq!(params.train.time_budget, Some(600.0));
+        assert_eq!(params.flags(Stage::Train), ["--time-budget=10m"]);
+        let data = crate::project_root().join("data");
+        for corpus in ["songci", "poet-names", "jinyong"] {
+            let file = PipelineFile::load(&data.join(corpus)).unwrap();
+            assert!(!file.built_in, "{corpus}");
+            for device in [Device::Cpu, Device::Cuda] {
+                file.resolve(device, None, &[]).unwrap();
+                for preset in file.presets.keys() {
+                    file.resolve(device, Some(preset), &[]).unwrap();
+                }
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The generate view: the samples and the quality figures of the run.
 
-use super::read_jsonl;
+use super::summary;
+use ::generate::GenerateSummary;
 use anyhow::Result;
 use artifact::Artifact;
 use serde_json::{Value, json};
@@ -9,15 +10,15 @@ use serde_json::{Value, json};
 const SHOWN: usize = 10;
 
 pub(crate) fn view(artifact: &Artifact) -> Result<Value> {
-    let samples = read_jsonl(artifact, "samples.jsonl")?;
-    let params = samples.first().map_or(Value::Null, |s| s["params"].clone());
+    let metrics: GenerateSummary = summary(::generate::STAGE, &artifact.manifest().metrics)?;
+    let samples = ::generate::read_samples(artifact)?;
     Ok(json!({
-        "params": params,
-        "metrics": artifact.manifest().metrics,
+        "params": samples.first().map(|s| &s.params),
+        "metrics": metrics,
         "samples": samples.iter().map(|s| json!({
-            "text": s["text"],
-            "tokens": s["token_count"],
-            "mean_log_prob": s["mean_log_prob"],
+            "text": s.text,
+            "tokens": s.token_count,
+            "mean_log_prob": s.mean_log_prob,
         })).collect::<Vec<_>>(),
     }))
 }

@@ -1,7 +1,8 @@
 //! The train view: the final figures, the best validation, and the loss curve as a terminal
 //! sparkline (the full curve is the artifact's `curve.svg`).
 
-use super::{read_json, read_jsonl};
+use super::summary;
+use ::train::{Record, TrainSummary};
 use anyhow::Result;
 use artifact::Artifact;
 use serde_json::{Value, json};
@@ -11,45 +12,28 @@ const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█']
 const SPARK_WIDTH: usize = 48;
 
 pub(crate) fn view(artifact: &Artifact) -> Result<Value> {
-    let metrics = &artifact.manifest().metrics;
-    let records = read_jsonl(artifact, "metrics.jsonl")?;
-    let losses = |split: &str| -> Vec<f64> {
-        records
-            .iter()
-            .filter(|r| r["split"] == split)
-            .filter_map(|r| r["loss"].as_f64())
-            .collect()
-    };
-    let best = records
-        .iter()
-        .filter(|r| r["split"] == "valid")
-        .min_by(|a, b| {
-            a["loss"]
-                .as_f64()
-                .partial_cmp(&b["loss"].as_f64())
-                .expect("losses are numbers")
-        });
-    let config = read_json(artifact, "config.json").unwrap_or(Value::Null);
+    let metrics: TrainSummary = summary(::train::STAGE, &artifact.manifest().metrics)?;
+    let records = ::train::read_metrics(artifact)?;
+    let of_split = |split: &'static str| records.iter().filter(move |r| r.split == split);
+    let losses = |split| -> Vec<f64> { of_split(split).map(|r| r.loss).collect() };
+    let best: Option<&Record> = of_split("valid").min_by(|a, b| a.loss.total_cmp(&b.loss));
+    let config = ::train::read_model_config(artifact)?;
     Ok(json!({
         "model": config,
-        "steps": metrics["steps"],
-        "epochs_completed": metrics["epochs_completed"],
-        "tokens_seen": metrics["tokens_seen"],
-        "stop_reason": metrics["stop_reason"],
-        "device": metrics["device"],
-        "train_tokens_per_s": metrics["train_tokens_per_s"],
-        "best_valid": best.map(|r| json!({"step": r["step"], "epoch": r["epoch"], "loss": r["loss"], "bits_per_char": r["bits_per_char"]})),
-        "valid": metrics["valid"],
-        "test": metrics["test"],
-        "baseline": metrics["baseline"],
-        "last_sample": records
-            .iter()
-            .rev()
-            .find_map(|r| r["sample"].as_str())
-            .map(str::to_owned),
+        "steps": metrics.steps,
+        "epochs_completed": metrics.epochs_completed,
+        "tokens_seen": metrics.tokens_seen,
+        "stop_reason": metrics.stop_reason,
+        "device": metrics.device,
+        "train_tokens_per_s": metrics.train_tokens_per_s,
+        "best_valid": best.map(|r| json!({"step": r.step, "epoch": r.epoch, "loss": r.loss, "bits_per_char": r.bits_per_char})),
+        "valid": metrics.valid,
+        "test": metrics.test,
+        "baseline": metrics.baseline,
+        "last_sample": records.iter().rev().find_map(|r| r.sample.clone()),
         "train_loss_sparkline": sparkline(&losses("train")),
         "valid_loss_sparkline": sparkline(&losses("valid")),
-        "curve": artifact.path("curve.svg").display().to_string(),
+        "curve": artifact.path(::train::CURVE_FILE).display().to_string(),
     }))
 }
 
