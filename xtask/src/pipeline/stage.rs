@@ -347,7 +347,13 @@ mod tests {
             let producer = Producer::new("clean", "0.0.0");
             match artifact::begin(&self.corpus.root, spec, producer, Existing::Reuse).unwrap() {
                 artifact::Begin::Staging(staging) => staging
-                    .commit(serde_json::json!({"files": 1}))
+                    .commit(
+                        serde_json::to_value(::clean::CleanSummary {
+                            files: 1,
+                            ..Default::default()
+                        })
+                        .unwrap(),
+                    )
                     .unwrap()
                     .id()
                     .to_owned(),
@@ -412,7 +418,10 @@ printf '{{"stage":"clean","id":"{id}","outcome":"%s"}}\n' "$outcome" > "$result"
             (reused.id.as_str(), reused.outcome),
             (id.as_str(), Outcome::Skipped)
         );
-        assert_eq!(reused.figures, "files=1");
+        assert_eq!(
+            reused.figures,
+            "files=1 chars_out=0 paragraphs=0 undecodable_bytes=0"
+        );
         // The artifact was not touched, but the stage says it made it again: it is believed.
         let forced = fake.run(Stage::Clean, true).unwrap();
         assert_eq!(
