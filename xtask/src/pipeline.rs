@@ -17,7 +17,9 @@ use crate::setup;
 use anyhow::{Result, bail};
 use corpus::Corpus;
 use params::{Device, Override, PIPELINE_FILE, PipelineFile};
-use stage::{Stage, StageRun, let_stages_handle_ctrl_c, run_stage, stage_binaries};
+use stage::{
+    Stage, StageRun, check_not_interrupted, let_stages_handle_ctrl_c, run_stage, stage_binaries,
+};
 use std::path::PathBuf;
 
 /// Options of `cargo xtask pipeline`.
@@ -106,6 +108,7 @@ pub(crate) fn run(args: &PipelineArgs) -> Result<()> {
     let mut rows = Vec::new();
     for stage in stages {
         // A stage made again invalidates what its downstream stages made from it.
+        check_not_interrupted(stage)?;
         forcing |= forced.contains(&stage);
         let mut stage_args = stage.io_args(&corpus);
         stage_args.extend(params.flags(stage).into_iter().map(Into::into));

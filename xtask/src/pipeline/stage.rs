@@ -17,6 +17,7 @@ use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -92,18 +93,29 @@ pub(crate) fn stage_binaries(stages: &[Stage]) -> Result<PathBuf> {
     Ok(target_dir().join("release"))
 }
 
-/// A stage stopped by Ctrl-C (it exits with 130 after saving what it can, or dies of the signal
-/// when it came before the stage's handler was in place); the orchestrator exits with 130 too.
+/// A run stopped by Ctrl-C: a stage stopped by it (it exits with 130 after saving what it can,
+/// or dies of the signal when it came before the stage's handler was in place), or a Ctrl-C
+/// that came between two stages. The orchestrator exits with 130 too.
 #[derive(Debug)]
-pub(crate) struct Interrupted(pub(crate) Stage);
+pub(crate) struct Interrupted {
+    pub(crate) stage: Stage,
+    /// Whether `stage` had not started yet (the Ctrl-C came after the stage before it ended).
+    pub(crate) before_start: bool,
+}
 
 impl std::fmt::Display for Interrupted {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = self.stage.name();
+        if self.before_start {
+            return write!(
+                f,
+                "interrupted before stage `{name}` started; the stages before it are kept (run the same command again to go on)"
+            );
+        }
         write!(
             f,
-            "stage `{}` was interrupted; nothing unfinished was kept as an artifact (run the same command again to go on{})",
-            self.0.name(),
-            if self.0 == Stage::Train {
+            "stage `{name}` was interrupted; nothing unfinished was kept as an artifact (run the same command again to go on{})",
+            if self.stage == Stage::Train {
                 ": training resumes from its checkpoint"
             } else {
                 ""
@@ -169,7 +181,11 @@ pub(crate) fn run_stage(
     let status = run_logged(&mut command, &log_path, StderrRoute::for_stage(stage))?;
     let seconds = started.elapsed().as_secs_f64();
     if stopped_by_signal(status) {
-        return Err(Interrupted(stage).into());
+        return Err(Interrupted {
+            stage,
+            before_start: false,
+        }
+        .into());
     }
     if !status.success() {
         bail!(
@@ -284,7 +300,23 @@ fn spawn_tee(
 /// saves its work and exits with 130; the orchestrator then reports it.
 pub(crate) fn let_stages_handle_ctrl_c() {
     // An error here means a handler is already set, which is what we want anyway.
-    let _ = ctrlc::set_handler(|| {});
+    let _ = ctrlc::set_handler(|| STOP_REQUESTED.store(true, Ordering::SeqCst));
+}
+
+/// Set by the Ctrl-C handler: the stage that is running stops itself, and no other starts.
+static STOP_REQUESTED: AtomicBool = AtomicBool::new(false);
+
+/// Fails with [`Interrupted`] when Ctrl-C came since the pipeline started, before `next` starts
+/// (a Ctrl-C between two stages reaches no stage).
+pub(crate) fn check_not_interrupted(next: Stage) -> Result<()> {
+    if STOP_REQUESTED.load(Ordering::SeqCst) {
+        return Err(Interrupted {
+            stage: next,
+            before_start: true,
+        }
+        .into());
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -386,12 +418,23 @@ done"#;
                 let err = fake.run(stage, false).unwrap_err();
                 let interrupted = err.downcast_ref::<Interrupted>();
                 assert!(
-                    interrupted.is_some_and(|i| i.0 == stage),
+                    interrupted.is_some_and(|i| i.stage == stage && !i.before_start),
                     "{} {how}: {err:#}",
                     stage.name()
                 );
             }
         }
+        // A Ctrl-C between two stages starts no other stage.
+        check_not_interrupted(Stage::Tokenize).expect("no Ctrl-C yet");
+        STOP_REQUESTED.store(true, Ordering::SeqCst);
+        let err = check_not_interrupted(Stage::Tokenize).unwrap_err();
+        STOP_REQUESTED.store(false, Ordering::SeqCst);
+        let interrupted = err.downcast_ref::<Interrupted>().expect("interrupted");
+        assert!(interrupted.before_start && interrupted.stage == Stage::Tokenize);
+        assert!(
+            err.to_string().contains("before stage `tokenize` started"),
+            "{err}"
+        );
         // Any other failure stays a failure, naming the log.
         let fake = FakeStage::new(Stage::Clean, "echo 'bad flag' >&2; exit 2");
         let err = fake.run(Stage::Clean, false).unwrap_err();
