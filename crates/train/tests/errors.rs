@@ -174,7 +174,7 @@ fn presets_resolve_to_the_documented_values() {
             cpu.clip,
             cpu.eval_every
         ),
-        (64, 35, 4e-3, 1.0, 125)
+        (32, 35, 4e-3, 1.0, 250)
     );
     assert_eq!(
         cpu.model.output,
