@@ -1,7 +1,7 @@
 //! For the stage crates' tests (the `fixtures` feature, enabled from dev-dependencies only):
 //! small artifacts written from files in memory (`clean::fixture` builds its clean artifacts
-//! on it), stopping a stage process as a service manager does, and the lock that serialises
-//! libtorch's global random generator between tests.
+//! on it), running a stage binary for its result file, stopping a stage process as a service
+//! manager does, and the lock that serialises libtorch's global random generator between tests.
 
 use crate::{ArtifactError, Begin, Existing, Producer, Result, StageSpec, begin};
 use serde_json::json;
@@ -33,6 +33,22 @@ pub fn commit_files(root: &Path, spec: StageSpec, files: &[(&str, &[u8])]) -> Re
 }
 
 /// Sends SIGTERM to `child` (`kill -TERM`, what a service manager or `timeout` sends) and waits
+/// Runs `command` (a stage binary with its flags) with `--result-file result`, panics with its
+/// stderr unless it succeeds, and returns the result it wrote.
+pub fn stage_result(command: &mut Command, result: &Path) -> crate::StageResult {
+    let out = command
+        .arg("--result-file")
+        .arg(result)
+        .output()
+        .expect("the stage binary starts");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    crate::StageResult::read(result).expect("the stage wrote its result")
+}
+
 /// for it to end; returns its exit status and what it wrote to piped stdout and stderr.
 pub fn terminate(child: Child) -> std::io::Result<Output> {
     let pid = child.id().to_string();

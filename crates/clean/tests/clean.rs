@@ -582,22 +582,9 @@ fn the_binary_reports_ran_or_skipped_and_force_makes_the_artifact_again() {
     let root = tmp.path().join("artifacts");
     let result = tmp.path().join("clean.result.json");
     let run = |extra: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_jianghu-clean"))
-            .arg("--input")
-            .arg(&input)
-            .arg("--output")
-            .arg(&root)
-            .arg("--result-file")
-            .arg(&result)
-            .args(extra)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        artifact::StageResult::read(&result).unwrap()
+        let mut clean = std::process::Command::new(env!("CARGO_BIN_EXE_jianghu-clean"));
+        clean.arg("--input").arg(&input).arg("--output").arg(&root);
+        artifact::fixture::stage_result(clean.args(extra), &result)
     };
     let first = run(&[]);
     assert_eq!(

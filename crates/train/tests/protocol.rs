@@ -4,8 +4,8 @@
 
 mod common;
 
+use artifact::Outcome;
 use artifact::fixture::torch_lock;
-use artifact::{Outcome, StageResult};
 use common::{periodic_input, train_command, train_entries};
 
 #[test]
@@ -16,18 +16,8 @@ fn the_result_file_says_ran_or_skipped_and_force_makes_the_artifact_again() {
     let root = tmp.path().join("out");
     let result = tmp.path().join("train.result.json");
     let run = |extra: &[&str]| {
-        let out = train_command(&input, &root, &["--max-steps", "4", "--eval-every", "2"])
-            .arg("--result-file")
-            .arg(&result)
-            .args(extra)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        StageResult::read(&result).unwrap()
+        let mut train = train_command(&input, &root, &["--max-steps", "4", "--eval-every", "2"]);
+        artifact::fixture::stage_result(train.args(extra), &result)
     };
     let first = run(&[]);
     assert_eq!(
