@@ -1,6 +1,7 @@
 //! What every stage binary shares on its command line: the flags of the process protocol
 //! ([`ProtocolArgs`]: `--force`, `--result-file`), and at its very end how a failure is shown
-//! (one line, each cause once).
+//! (one line, each cause once); and [`flag_defaults`], which makes a stage's flags type's
+//! `Default` from its clap attributes, so that each default is written once.
 
 use crate::outcome::{Outcome, StageResult};
 use crate::stage::Existing;
@@ -92,6 +93,18 @@ fn chain(error: &(dyn Error + 'static)) -> String {
         cause = c.source();
     }
     text
+}
+
+/// The value clap gives the flags `A` when the command line names none of them: what a stage's
+/// flags type returns as its `Default`, so that each default is written once, in the flag's
+/// attribute (`default_value_t = 0.8`), and the orchestrator's typed values and the binary
+/// cannot disagree about it.
+pub fn flag_defaults<A: clap::Args>() -> A {
+    let command = A::augment_args(clap::Command::new("defaults"));
+    let matches = command
+        .try_get_matches_from(["defaults"])
+        .expect("every flag of a stage has a default or is optional");
+    A::from_arg_matches(&matches).expect("the defaults are values of their flags")
 }
 
 #[cfg(test)]

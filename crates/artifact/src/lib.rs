@@ -43,7 +43,7 @@ mod store;
 
 pub use atomic::write_atomic;
 pub use canonical::canonical_json;
-pub use cli::{ProtocolArgs, error_line, exit_code};
+pub use cli::{ProtocolArgs, error_line, exit_code, flag_defaults};
 pub use error::ArtifactError;
 pub use hash::sha256_file;
 pub use interrupt::{INTERRUPTED_EXIT_CODE, exit_on_interrupt};

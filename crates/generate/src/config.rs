@@ -189,28 +189,9 @@ pub struct GenerateConfig {
 }
 
 impl Default for GenerateConfig {
+    /// The flags as the binary has them when none is given (the defaults of the attributes above).
     fn default() -> Self {
-        GenerateConfig {
-            prompt: String::new(),
-            temperature: 0.8,
-            top_k: None,
-            top_p: None,
-            repetition_penalty: 1.0,
-            no_repeat_ngram: None,
-            allow_unk: false,
-            beam: None,
-            max_tokens: 200,
-            paragraphs: None,
-            stop: None,
-            num_samples: 5,
-            seed: 42,
-            names: false,
-            no_names: false,
-            novel: false,
-            unique: false,
-            no_mixture: false,
-            device: "auto".into(),
-        }
+        artifact::flag_defaults()
     }
 }
 

@@ -154,14 +154,9 @@ pub struct TokenizeConfig {
 }
 
 impl Default for TokenizeConfig {
+    /// The flags as the binary has them when none is given (the defaults of the attributes above).
     fn default() -> Self {
-        TokenizeConfig {
-            level: Level::Word,
-            user_dict: None,
-            min_freq: 1,
-            max_vocab: None,
-            split: Split::default(),
-        }
+        artifact::flag_defaults()
     }
 }
 

@@ -249,9 +249,10 @@ mod duration_text {
 }
 
 impl Default for TrainConfig {
-    /// The flags as the binary has them when none is given.
+    /// The flags as the binary has them when none is given (the defaults of the attributes
+    /// above: every value the preset decides is unset).
     fn default() -> Self {
-        TrainConfig::preset(Preset::Cpu)
+        artifact::flag_defaults()
     }
 }
 
@@ -260,35 +261,7 @@ impl TrainConfig {
     pub fn preset(preset: Preset) -> TrainConfig {
         TrainConfig {
             preset,
-            embed_dim: None,
-            hidden_size: None,
-            num_layers: None,
-            dropout: None,
-            locked_dropout: false,
-            embed_dropout: None,
-            weight_drop: None,
-            tie_weights: false,
-            output_layer: None,
-            cutoffs: None,
-            epochs: None,
-            max_steps: None,
-            time_budget: None,
-            batch_size: None,
-            seq_len: None,
-            lr: None,
-            schedule: ScheduleArg::Auto,
-            lr_decay: None,
-            warmup: None,
-            clip: None,
-            ngram_order: ngram::DEFAULT_ORDER,
-            seed: 1,
-            eval_every: None,
-            patience: None,
-            threads: None,
-            checkpoint_every: 600.0,
-            device: "auto".into(),
-            resume: None,
-            quiet: false,
+            ..TrainConfig::default()
         }
     }
 

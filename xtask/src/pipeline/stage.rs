@@ -408,6 +408,9 @@ done"#;
 
     #[test]
     fn a_stage_stopped_by_ctrl_c_or_sigterm_is_reported_as_interrupted() {
+        // As the pipeline does: a process started in the background inherits SIGINT ignored,
+        // and passes that on to the fake stages unless it handles the signal itself.
+        let_stages_handle_ctrl_c();
         for (how, script) in [
             ("died of SIGINT", "kill -INT $$"),
             ("died of SIGTERM", "kill -TERM $$"),
