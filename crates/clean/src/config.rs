@@ -157,17 +157,10 @@ pub struct RuleSwitches {
 }
 
 impl Default for RuleSwitches {
+    /// Every rule as the binary has it when no flag is given (the defaults of the attributes
+    /// above).
     fn default() -> Self {
-        Self {
-            site_adverts: true,
-            glued_credits: true,
-            mail_headers: true,
-            banners: true,
-            garbage_lines: true,
-            lacunae: Lacunae::RemoveMark,
-            drop_chapter_headings: false,
-            drop_tables_of_contents: false,
-        }
+        artifact::flag_defaults()
     }
 }
 
