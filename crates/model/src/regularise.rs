@@ -1,8 +1,8 @@
 //! Regularisation used while training, none of it in evaluation or generation: the masks of
-//! [`Regularisation`](crate::Regularisation) (locked dropout, embedding dropout, weight drop), as in AWD-LSTM (Merity
-//! et al. 2017). They pay off when a run sees many epochs of a small corpus (a GPU run of the
-//! seed shape); at a few epochs on a CPU plain dropout is enough (docs/QUALITY.md has the
-//! figures).
+//! [`Regularisation`](crate::Regularisation) (locked dropout, embedding dropout, weight drop),
+//! as in AWD-LSTM (Merity et al. 2017). They are for runs that see many epochs of a small
+//! corpus (a GPU run of the seed shape); at the cpu preset's 8 minutes even dropout above 0.1
+//! hurt, so they were not searched there (docs/RECIPE.md).
 
 use tch::{Kind, Tensor};
 

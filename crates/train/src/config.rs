@@ -146,7 +146,10 @@ pub struct TrainConfig {
     /// Seed of initialisation and dropout: the same seed gives the same loss sequence on CPU.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Also evaluate on valid every N steps (0: at the end of each epoch only; preset cpu: 125).
+    /// Also evaluate on valid every N steps (0: at the end of each epoch only; preset cpu: 250).
+    /// An epoch's end validates too, unless a validation ran less than N/2 steps before; on a
+    /// large valid split these validations score a fixed sample of it (see `scored_tokens` in
+    /// metrics.jsonl) and the best weights are scored on all of it at the end.
     #[arg(long, allow_negative_numbers = true)]
     pub eval_every: Option<u64>,
     /// Stop early after this many validations in a row without improvement (at least 1;

@@ -58,8 +58,9 @@ impl TrainShape {
     }
 }
 
-/// The training benchmarks: the `cpu` preset on the char-level Song ci vocabulary, and the seed
-/// model at its batch and sequence length.
+/// The training benchmarks: the `cpu` preset's model on the char-level Song ci vocabulary at
+/// batch 64 (the preset's batch until it moved to 32; docs/PERFORMANCE.md's figures were
+/// measured at 64), and the seed model at its batch and sequence length.
 pub const TRAIN_SHAPES: [TrainShape; 2] = [
     TrainShape {
         group: "cpu_preset_v5896",
