@@ -178,6 +178,7 @@ mod tests {
                 drop_tables_of_contents: true,
             },
             rules: Some(PathBuf::from("my rules.txt")),
+            convert: clean::Conversion::T2s,
         }]);
     }
 

@@ -5,7 +5,7 @@ use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 
 /// The corpora that `cargo xtask fetch-data` writes.
-pub(crate) const DEFAULT_CORPORA: [&str; 2] = ["songci", "poet-names"];
+pub(crate) const DEFAULT_CORPORA: [&str; 3] = ["songci", "shi", "poet-names"];
 
 /// A corpus and where its artifacts go.
 #[derive(Debug, Clone)]
@@ -111,7 +111,7 @@ mod tests {
             .to_string();
         assert!(err.contains("no corpus `no-such-corpus-here`"), "{err}");
         assert!(
-            err.contains("available corpora: songci, poet-names"),
+            err.contains("available corpora: songci, shi, poet-names"),
             "{err}"
         );
         assert!(err.contains("put .txt files in data/<name>/"), "{err}");
