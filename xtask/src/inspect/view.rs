@@ -301,6 +301,7 @@ mod tests {
             },
             train_tokens_per_s: 2e4,
             device: "cpu".into(),
+            init: None,
         };
         let generate = ::generate::GenerateSummary {
             mode: ::generate::Mode::Text,

@@ -230,6 +230,8 @@ mod tests {
             checkpoint_every: 90.0,
             device: "cpu".into(),
             resume: Some(PathBuf::from("artifacts/x/train/.resume-1")),
+            init_from: Some(PathBuf::from("artifacts/shi")),
+            freeze_embedding: true,
             quiet: true,
         }]);
     }

@@ -85,7 +85,7 @@ fn has_text_files(dir: &Path) -> bool {
 }
 
 /// The default corpora plus every folder under data/.
-fn available(data: &Path) -> Vec<String> {
+pub(crate) fn available(data: &Path) -> Vec<String> {
     let mut names: Vec<String> = DEFAULT_CORPORA.iter().map(|s| s.to_string()).collect();
     if let Ok(entries) = std::fs::read_dir(data) {
         let mut found: Vec<String> = entries
