@@ -157,6 +157,9 @@ fn run() -> anyhow::Result<()> {
             1.0 - lambda
         );
     }
+    for f in &s.forms {
+        eprintln!("{}", generate::form::check::describe(f));
+    }
     if names {
         eprintln!(
             "names: {} kept of {} requested; dropped {} empty, {} in the training data, {} duplicates{}",
