@@ -195,20 +195,20 @@ pub struct GenerateConfig {
     /// then the end of the sample. `cargo xtask inspect CORPUS/tokenize` lists the forms. Not
     /// with --prompt, --stop or names mode.
     #[arg(long, value_name = "NAME", value_delimiter = ',')]
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub form: Vec<String>,
 
     /// With --form: an acrostic (藏头), each of its characters beginning a line, one per line
     /// from the first (at most the form's number of lines).
     #[arg(long, value_name = "CHARS")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub acrostic: Option<String>,
 
     /// With --form, on a model of a titled corpus: the line ends of each of the form's rhyme
     /// groups share a rhyme class (a hard mask; where no token can keep the rhyme it is let go,
     /// and metrics.json counts it as a fallback).
     #[arg(long)]
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub rhyme: bool,
 }
 

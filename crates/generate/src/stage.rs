@@ -194,7 +194,7 @@ pub fn run_streaming(
             };
             let generated =
                 continuations(predictor, vocab, &prompt, config, Mode::Text, &mut on_token)?;
-            let texts = generated
+            let texts: Vec<String> = generated
                 .iter()
                 .map(|g| format!("{}{}", config.prompt, tokenizer.decode(&g.tokens)))
                 .collect();
