@@ -177,7 +177,11 @@ fn samples(h: &mut String, a: &Artifact) -> Result<()> {
                 h,
                 "<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{:.1}% ({}/{})</td><td>{:.1}% ({}/{}){}</td><td>{}</td></tr>",
                 escape(&f.form),
-                if f.constrained { "" } else { " (unconstrained)" },
+                if f.constrained {
+                    ""
+                } else {
+                    " (unconstrained)"
+                },
                 escape(f.pattern.as_deref().unwrap_or("each sample's tune")),
                 f.samples,
                 100.0 * f.format_conformance,

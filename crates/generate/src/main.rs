@@ -106,6 +106,7 @@ fn run() -> anyhow::Result<()> {
     // stream names); the others follow when done.
     let stream = std::io::stdout().is_terminal();
     let mut streamed = false;
+    // With --form, the stage sends each sample's priming (its title) as its first text.
     let mut on_text = |i: usize, text: &str| {
         if stream && i == 0 {
             if !streamed {

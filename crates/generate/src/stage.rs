@@ -155,10 +155,12 @@ pub fn run_streaming(
                         },
                     )
                 };
+                for k in 0..block.len() {
+                    on_text(start + k, &request.priming);
+                }
                 let results = form_samples(
                     predictor,
                     vocab,
-                    &shapes,
                     request,
                     &priming.ids,
                     config,

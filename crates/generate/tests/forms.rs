@@ -9,8 +9,8 @@ use common::{Fit, train_artifact};
 use generate::{GenerateConfig, run};
 use model::ModelConfig;
 use std::path::{Path, PathBuf};
-use tokenize::forms::{Pattern, RhymeClass, split_title};
 use tokenize::Split;
+use tokenize::forms::{Pattern, RhymeClass, split_title};
 
 const FREE_ENDS: [char; 8] = ['月', '竹', '水', '里', '雪', '路', '夜', '客'];
 const JIANG_YANG: [char; 6] = ['香', '霜', '光', '长', '方', '乡'];
@@ -18,7 +18,9 @@ const YOU_QIU: [char; 5] = ['秋', '楼', '舟', '头', '流'];
 const FILL: [char; 9] = ['天', '地', '山', '云', '风', '花', '雨', '春', '江'];
 
 fn line(len: usize, end: char, salt: usize) -> String {
-    let mut s: String = (0..len - 1).map(|k| FILL[(k + salt) % FILL.len()]).collect();
+    let mut s: String = (0..len - 1)
+        .map(|k| FILL[(k + salt) % FILL.len()])
+        .collect();
     s.push(end);
     s
 }
@@ -134,16 +136,32 @@ fn the_template_holds_for_seeds_top_k_top_p_and_beam() {
         for (i, s) in out.samples.iter().enumerate() {
             let tune = &decoding.form[usize::from(i >= half)];
             assert!(s.text.starts_with(&format!("{tune}：")), "{}", s.text);
-            let expected = if tune == "春江调" { "5，5。5，5。" } else { "4，4。6。" };
+            let expected = if tune == "春江调" {
+                "5，5。5，5。"
+            } else {
+                "4，4。6。"
+            };
             let pattern = Pattern::of(body(&s.text)).map(|p| p.to_string());
-            assert_eq!(pattern.as_deref(), Some(expected), "{decoding:?}: {}", s.text);
-            assert_eq!(s.tokens.last(), Some(&tokenize::EOS_ID), "ends after the template");
+            assert_eq!(
+                pattern.as_deref(),
+                Some(expected),
+                "{decoding:?}: {}",
+                s.text
+            );
+            assert_eq!(
+                s.tokens.last(),
+                Some(&tokenize::EOS_ID),
+                "ends after the template"
+            );
         }
         assert_eq!(out.summary.forms.len(), 2);
         for f in &out.summary.forms {
             assert!(f.constrained);
             assert_eq!(f.format_conformance, 1.0, "{f:?}");
-            assert!(f.constraint_cost.unwrap() > 0.0, "an untrained model pays for the mask");
+            assert!(
+                f.constraint_cost.unwrap() > 0.0,
+                "an untrained model pays for the mask"
+            );
         }
     }
 }
@@ -193,7 +211,11 @@ fn rhyme_positions_rhyme_under_the_mask() {
             .into_iter()
             .map(RhymeClass::of)
             .collect();
-        let groups: &[usize] = if s.text.starts_with("春江调") { &[1, 3] } else { &[0, 1, 2] };
+        let groups: &[usize] = if s.text.starts_with("春江调") {
+            &[1, 3]
+        } else {
+            &[0, 1, 2]
+        };
         let first = ends[groups[0]];
         assert!(first.is_some(), "{}", s.text);
         assert!(groups.iter().all(|&g| ends[g] == first), "{}", s.text);
@@ -203,8 +225,18 @@ fn rhyme_positions_rhyme_under_the_mask() {
         assert_eq!(f.rhyme_positions, if f.form == "春江调" { 8 } else { 12 });
     }
     // without --rhyme an untrained model rhymes by chance only
-    let free = run(&m.train_dir, None, &config(&["秋月调"]), artifact::Existing::Reuse).unwrap();
-    assert!(free.summary.forms[0].rhyme_conformance < 1.0, "{:?}", free.summary.forms);
+    let free = run(
+        &m.train_dir,
+        None,
+        &config(&["秋月调"]),
+        artifact::Existing::Reuse,
+    )
+    .unwrap();
+    assert!(
+        free.summary.forms[0].rhyme_conformance < 1.0,
+        "{:?}",
+        free.summary.forms
+    );
 }
 
 #[test]
@@ -222,7 +254,10 @@ fn an_unconstrained_run_is_checked_against_its_primed_tune() {
     )
     .unwrap();
     let f = &out.summary.forms[0];
-    assert_eq!((f.form.as_str(), f.constrained, f.samples), ("primed", false, 6));
+    assert_eq!(
+        (f.form.as_str(), f.constrained, f.samples),
+        ("primed", false, 6)
+    );
     let conforming = out
         .samples
         .iter()
@@ -273,7 +308,10 @@ fn bad_forms_are_refused_with_no_artifact() {
         &m.root,
         &m.train_dir,
     );
-    assert!(e.contains("--max-tokens 20") && e.contains("needs up to 25 tokens"), "{e}");
+    assert!(
+        e.contains("--max-tokens 20") && e.contains("needs up to 25 tokens"),
+        "{e}"
+    );
 
     let untitled = titled_model(false);
     let e = err(
@@ -284,12 +322,20 @@ fn bad_forms_are_refused_with_no_artifact() {
         &untitled.root,
         &untitled.train_dir,
     );
-    assert!(e.contains("--rhyme") && e.contains("without --titles"), "{e}");
+    assert!(
+        e.contains("--rhyme") && e.contains("without --titles"),
+        "{e}"
+    );
     let e = err(config(&["春江调"]), &untitled.root, &untitled.train_dir);
     assert!(e.contains("only the built-in forms"), "{e}");
     // the built-in forms work on an untitled corpus, with no title
-    let out = run(&untitled.train_dir, None, &config(&["五言绝句"]), artifact::Existing::Reuse)
-        .unwrap();
+    let out = run(
+        &untitled.train_dir,
+        None,
+        &config(&["五言绝句"]),
+        artifact::Existing::Reuse,
+    )
+    .unwrap();
     assert!(out.samples.iter().all(|s| {
         Pattern::of(s.text.trim_end()).is_some_and(|p| p.to_string() == "5，5。5，5。")
     }));

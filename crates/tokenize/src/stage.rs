@@ -4,8 +4,8 @@
 use crate::config::{Level, SEGMENTER, TokenizeConfig, TokenizerParams, UserDictRef};
 use crate::corpus::{document_paths, open_clean, read_document};
 use crate::encode_corpus::encode_corpus;
-use crate::forms::{FORMS_FILE, FormsFile, mine_forms};
 use crate::error::TokenizeError;
+use crate::forms::{FORMS_FILE, FormsFile, mine_forms};
 use crate::segment::Segmenter;
 use crate::split::SplitName;
 use crate::stats::{SplitStats, Splits, Stats, TokenizeSummary};

@@ -16,7 +16,9 @@ const YOU_QIU: [char; 5] = ['秋', '楼', '舟', '头', '流'];
 const FILL: [char; 9] = ['天', '地', '山', '云', '风', '花', '雨', '春', '江'];
 
 fn line(len: usize, end: char, salt: usize) -> String {
-    let mut s: String = (0..len - 1).map(|k| FILL[(k + salt) % FILL.len()]).collect();
+    let mut s: String = (0..len - 1)
+        .map(|k| FILL[(k + salt) % FILL.len()])
+        .collect();
     s.push(end);
     s
 }
@@ -66,7 +68,9 @@ fn two_tunes_give_their_patterns_counts_and_rhymes() {
     let text = corpus();
     let clean = clean_artifact(root.path(), &[("ci.txt", &text)]);
     let out = run(&clean, None, &config(true), artifact::Existing::Reuse).unwrap();
-    let forms = read_forms(&out.artifact).unwrap().expect("forms.json with --titles");
+    let forms = read_forms(&out.artifact)
+        .unwrap()
+        .expect("forms.json with --titles");
     assert_eq!(forms.titled_poems, 22);
     assert_eq!(forms.untitled_paragraphs, 1);
     assert_eq!(forms.tunes, 2, "the subtitle is not part of the tune");
@@ -127,7 +131,10 @@ fn untitled_corpora_keep_their_params_and_get_no_forms() {
     )
     .unwrap_err()
     .to_string();
-    assert!(err.contains("--titles: no paragraph") && err.contains("drop --titles"), "{err}");
+    assert!(
+        err.contains("--titles: no paragraph") && err.contains("drop --titles"),
+        "{err}"
+    );
     let tokenize_dirs = std::fs::read_dir(root.path().join("tokenize"))
         .unwrap()
         .filter_map(Result::ok)

@@ -100,10 +100,7 @@ fn figures(stage: &str, metrics: &Value) -> Result<Vec<(&'static str, String)>> 
             let checked: usize = m.forms.iter().map(|x| x.samples).sum();
             if checked > 0 {
                 let conforming: usize = m.forms.iter().map(|x| x.conforming).sum();
-                figures.push((
-                    "format_conformance",
-                    f(conforming as f64 / checked as f64),
-                ));
+                figures.push(("format_conformance", f(conforming as f64 / checked as f64)));
                 let positions: usize = m.forms.iter().map(|x| x.rhyme_positions).sum();
                 let rhyming: usize = m.forms.iter().map(|x| x.rhyming).sum();
                 if positions > 0 {

@@ -6,14 +6,12 @@ use crate::config::GenerateConfig;
 use crate::error::GenerateError;
 use crate::form::constraint::FormState;
 use crate::form::request::FormRequest;
-use crate::form::shapes::TokenShapes;
 use crate::generate::{Generated, generate_batch_masked};
 use crate::beam::beam_search_masked;
 use crate::mixture::Predictor;
 use crate::mode::Mode;
 use crate::sampler::Sampler;
 use std::ops::Range;
-use std::sync::Arc;
 use tokenize::Vocab;
 
 /// The samples `indices` of `request` (sample `i` draws with [`GenerateConfig::sample_seed`]),
@@ -21,14 +19,13 @@ use tokenize::Vocab;
 pub fn form_samples(
     predictor: Predictor,
     vocab: &Vocab,
-    shapes: &Arc<TokenShapes>,
     request: &FormRequest,
     prompt: &[u32],
     config: &GenerateConfig,
     indices: Range<usize>,
     on_token: &mut dyn FnMut(usize, u32),
 ) -> Result<Vec<(Generated, FormState)>, GenerateError> {
-    let fresh = || FormState::new(shapes.clone(), request.template.clone());
+    let fresh = || FormState::new(request.shapes.clone(), request.template.clone());
     let limits = config.limits(Mode::Text);
     match config.beam {
         Some(width) => Ok(beam_search_masked(

@@ -15,6 +15,8 @@ use tokenize::forms::{Form, FormSource, Forms, TITLE_SEPARATOR};
 #[derive(Debug, Clone)]
 pub struct FormRequest {
     pub form: Form,
+    /// What each token of the model's vocabulary can be in a poem.
+    pub shapes: Arc<TokenShapes>,
     /// The text every sample of the form starts from (the title and `：`, or nothing).
     pub priming: String,
     pub template: Arc<Template>,
@@ -28,7 +30,7 @@ pub struct FormRequest {
 pub fn resolve_forms(
     config: &GenerateConfig,
     forms: &Forms,
-    shapes: &TokenShapes,
+    shapes: &Arc<TokenShapes>,
 ) -> Result<Vec<FormRequest>, GenerateError> {
     let bad = |m: String| Err(GenerateError::Param(m));
     if config.form.is_empty() {
@@ -97,6 +99,7 @@ pub fn resolve_forms(
                 String::new()
             },
             form: form.clone(),
+            shapes: shapes.clone(),
             template: Arc::new(template),
         });
     }

@@ -44,7 +44,13 @@ mod tests {
         let forms = builtin_forms();
         let shape: Vec<(String, String, Vec<Vec<usize>>)> = forms
             .iter()
-            .map(|f| (f.name.clone(), f.pattern.to_string(), f.rhyme_groups.clone()))
+            .map(|f| {
+                (
+                    f.name.clone(),
+                    f.pattern.to_string(),
+                    f.rhyme_groups.clone(),
+                )
+            })
             .collect();
         assert_eq!(shape[0].1, "5，5。5，5。");
         assert_eq!(shape[0].2, vec![vec![1, 3]]);

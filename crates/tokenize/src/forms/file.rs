@@ -100,7 +100,12 @@ impl FormsFile {
 /// Reads `forms.json` of a tokenize artifact: `None` when the artifact was made without
 /// `--titles` (it lists no such file).
 pub fn read_forms(artifact: &Artifact) -> Result<Option<FormsFile>, TokenizeError> {
-    if !artifact.manifest().outputs.iter().any(|o| o.path == FORMS_FILE) {
+    if !artifact
+        .manifest()
+        .outputs
+        .iter()
+        .any(|o| o.path == FORMS_FILE)
+    {
         return Ok(None);
     }
     artifact.verify_files([FORMS_FILE])?;
@@ -168,7 +173,10 @@ impl Forms {
             .map(|f| {
                 let distance = strsim::levenshtein(&f.name, tune);
                 let shares = f.name.chars().any(|c| tune.contains(c));
-                (if shares { distance } else { distance + 100 }, f.name.as_str())
+                (
+                    if shares { distance } else { distance + 100 },
+                    f.name.as_str(),
+                )
             })
             .collect();
         scored.sort();
@@ -192,12 +200,18 @@ mod tests {
 
     #[test]
     fn an_unknown_name_lists_the_closest() {
-        let forms = Forms::new(Some(mine_forms(vec!["浣溪沙：天地人，山水风。"; 5])));
+        let forms = Forms::new(Some(mine_forms(vec![
+            "浣溪沙：天地人，山水风。";
+            5
+        ])));
         assert_eq!(forms.find("浣溪沙").unwrap().poems, 5);
         assert_eq!(forms.find("浣溪沙・春").unwrap().name, "浣溪沙");
         assert_eq!(forms.find("七言绝句").unwrap().source, FormSource::Builtin);
         let err = forms.find("浣沙溪").unwrap_err();
-        assert!(err.starts_with("no form named `浣沙溪`; the closest known: 浣溪沙"), "{err}");
+        assert!(
+            err.starts_with("no form named `浣沙溪`; the closest known: 浣溪沙"),
+            "{err}"
+        );
         let err = Forms::new(None).find("浣溪沙").unwrap_err();
         assert!(err.contains("without --titles"), "{err}");
     }

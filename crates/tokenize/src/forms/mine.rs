@@ -9,11 +9,11 @@
 //!   pairs that rhyme by rule; tunes that change rhyme (菩萨蛮's four couplets) get one group per
 //!   rhyme, and line ends that never rhyme (the commas inside a couplet) get none.
 
-use crate::forms::file::{Form, FormSource, FormsFile, FORMS_FORMAT_VERSION};
+use crate::forms::builtin::builtin_forms;
+use crate::forms::file::{FORMS_FORMAT_VERSION, Form, FormSource, FormsFile};
 use crate::forms::pattern::Pattern;
 use crate::forms::rhyme::RhymeClass;
 use crate::forms::title::{split_title, tune_of};
-use crate::forms::builtin::builtin_forms;
 use std::collections::HashMap;
 
 /// Poems that must follow a tune's dominant pattern for it to become a form: fewer say little

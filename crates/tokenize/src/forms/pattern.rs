@@ -91,11 +91,10 @@ impl FromStr for Pattern {
             if c.is_ascii_digit() {
                 digits.push(c);
             } else if is_punctuation(c) {
-                let len: usize = digits
-                    .parse()
-                    .ok()
-                    .filter(|&n| n > 0)
-                    .ok_or_else(|| format!("pattern `{s}`: `{c}` follows no positive length"))?;
+                let len: usize =
+                    digits.parse().ok().filter(|&n| n > 0).ok_or_else(|| {
+                        format!("pattern `{s}`: `{c}` follows no positive length")
+                    })?;
                 lines.push(Line { len, punct: c });
                 digits.clear();
             } else {

@@ -35,7 +35,10 @@ mod tests {
 
     #[test]
     fn the_first_colon_ends_the_title_and_the_tune_drops_the_subtitle() {
-        assert_eq!(split_title("浣溪沙：一曲。问：何？"), Some(("浣溪沙", "一曲。问：何？")));
+        assert_eq!(
+            split_title("浣溪沙：一曲。问：何？"),
+            Some(("浣溪沙", "一曲。问：何？"))
+        );
         assert_eq!(split_title("：无题。"), None);
         assert_eq!(split_title("无题。"), None);
         assert_eq!(tune_of("十二时・忆少年"), "十二时");
