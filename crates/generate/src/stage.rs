@@ -145,6 +145,9 @@ pub fn run_streaming(
                 }
                 let priming = encode_prompt(&tokenizer, &request.priming);
                 let start = generated.len();
+                for k in 0..block.len() {
+                    on_text(start + k, &request.priming);
+                }
                 let mut on_token = |i: usize, t: u32| {
                     on_text(
                         start + i,
@@ -155,9 +158,6 @@ pub fn run_streaming(
                         },
                     )
                 };
-                for k in 0..block.len() {
-                    on_text(start + k, &request.priming);
-                }
                 let results = form_samples(
                     predictor,
                     vocab,
