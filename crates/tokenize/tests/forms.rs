@@ -49,6 +49,9 @@ fn corpus() -> String {
     text
 }
 
+/// A mined form as (tune, pattern, poems following it, poems of the tune, rhyme groups).
+type MinedShape<'a> = (&'a str, String, usize, usize, Vec<Vec<usize>>);
+
 fn config(titles: bool) -> TokenizeConfig {
     TokenizeConfig {
         level: Level::Char,
@@ -74,7 +77,7 @@ fn two_tunes_give_their_patterns_counts_and_rhymes() {
     assert_eq!(forms.titled_poems, 22);
     assert_eq!(forms.untitled_paragraphs, 1);
     assert_eq!(forms.tunes, 2, "the subtitle is not part of the tune");
-    let shape: Vec<(&str, String, usize, usize, Vec<Vec<usize>>)> = forms
+    let shape: Vec<MinedShape> = forms
         .forms
         .iter()
         .map(|f| {
