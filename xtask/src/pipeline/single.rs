@@ -132,7 +132,9 @@ fn unused_in_mode(given: &BTreeSet<String>, key: &str) -> bool {
         return key != "device";
     }
     const FORM_KEYS: [&str; 3] = ["form", "acrostic", "rhyme"];
-    let free = ["prompt", "stop", "names"].iter().any(|f| given.contains(*f));
+    let free = ["prompt", "stop", "names"]
+        .iter()
+        .any(|f| given.contains(*f));
     if (free || given.contains("interactive")) && FORM_KEYS.contains(&key) {
         return true;
     }
@@ -228,7 +230,10 @@ mod tests {
         assert!(!unused_in_mode(&interactive, "top_p"));
         let beam = given(&["--beam=4"]);
         assert!(unused_in_mode(&beam, "top_p") && !unused_in_mode(&beam, "max_tokens"));
-        assert!(!unused_in_mode(&beam, "form"), "forms are beam-searched too");
+        assert!(
+            !unused_in_mode(&beam, "form"),
+            "forms are beam-searched too"
+        );
         assert!(unused_in_mode(&interactive, "form") && unused_in_mode(&interactive, "rhyme"));
         let prompt = given(&["--prompt", "明月"]);
         assert!(unused_in_mode(&prompt, "form") && unused_in_mode(&prompt, "acrostic"));
