@@ -307,9 +307,11 @@ fn print_forms(forms: &Value) {
         pct(file.poems_of_mined_tunes(), file.titled_poems),
         pct(file.poems_following_mined(), file.titled_poems),
     );
-    let top: usize = file.forms.iter().take(100).map(|f| f.poems_of_tune).sum();
+    let mut by_tune: Vec<usize> = file.forms.iter().map(|f| f.poems_of_tune).collect();
+    by_tune.sort_unstable_by(|a, b| b.cmp(a));
+    let top: usize = by_tune.iter().take(100).sum();
     println!(
-        "  the {} most frequent forms' tunes hold {:.1}% of the titled poems",
+        "  the {} most frequent of those tunes hold {:.1}% of the titled poems",
         file.forms.len().min(100),
         pct(top, file.titled_poems)
     );
