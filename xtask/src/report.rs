@@ -167,6 +167,40 @@ fn samples(h: &mut String, a: &Artifact) -> Result<()> {
         "<h2>Samples</h2>\n<p>distinct-1 {:.3}, distinct-2 {:.3}, repeated 4-grams {:.3}, copy rate {:.3}, mean NLL {:.3} nats/token.</p>",
         m.distinct_1, m.distinct_2, m.repeated_4gram_rate, m.copy_rate, m.mean_nll
     )?;
+    if !m.forms.is_empty() {
+        writeln!(
+            h,
+            "<table><tr><th>form</th><th>template</th><th>samples</th><th>format conformance</th><th>rhyme positions rhyming</th><th>constraint cost (nats/token)</th></tr>"
+        )?;
+        for f in &m.forms {
+            writeln!(
+                h,
+                "<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{:.1}% ({}/{})</td><td>{:.1}% ({}/{}){}</td><td>{}</td></tr>",
+                escape(&f.form),
+                if f.constrained {
+                    ""
+                } else {
+                    " (unconstrained)"
+                },
+                escape(f.pattern.as_deref().unwrap_or("each sample's tune")),
+                f.samples,
+                100.0 * f.format_conformance,
+                f.conforming,
+                f.samples,
+                100.0 * f.rhyme_conformance,
+                f.rhyming,
+                f.rhyme_positions,
+                if f.rhyme_fallbacks > 0 {
+                    format!(", {} fallbacks", f.rhyme_fallbacks)
+                } else {
+                    String::new()
+                },
+                f.constraint_cost
+                    .map_or_else(|| "-".to_owned(), |c| format!("{c:.3}"))
+            )?;
+        }
+        writeln!(h, "</table>")?;
+    }
     let samples = generate::read_samples(a)?;
     if let Some(prompt) = samples
         .first()

@@ -2,6 +2,7 @@
 //! per token, and all live hypotheses advance as one batch per step.
 
 use crate::error::GenerateError;
+use crate::form::FormState;
 use crate::generate::{Generated, Limits, prime, repeat_state, step, to_host};
 use crate::mixture::Predictor;
 use crate::sampler::{SamplingParams, adjusted_scores};
@@ -10,6 +11,8 @@ use tch::Tensor;
 use tokenize::EOS_ID;
 
 struct Hypothesis {
+    /// Its place in the form it keeps (`--form`).
+    form: Option<FormState>,
     tokens: Vec<u32>,
     log_probs: Vec<f32>,
     /// Sum of the (penalised) scores used for ranking.
@@ -37,6 +40,26 @@ pub fn beam_search<'a>(
     params: &SamplingParams,
     limits: &Limits,
 ) -> Result<Vec<Generated>, GenerateError> {
+    Ok(
+        beam_search_masked(predictor, prompt, width, results, params, limits, None)?
+            .into_iter()
+            .map(|(g, _)| g)
+            .collect(),
+    )
+}
+
+/// [`beam_search`] where every hypothesis keeps the form `form` starts: each row is masked by
+/// its hypothesis's [`FormState`] before the candidates are ranked, and a hypothesis ends when
+/// its template is complete. The results come with their final form states.
+pub fn beam_search_masked<'a>(
+    predictor: impl Into<Predictor<'a>>,
+    prompt: &[u32],
+    width: usize,
+    results: usize,
+    params: &SamplingParams,
+    limits: &Limits,
+    form: Option<FormState>,
+) -> Result<Vec<(Generated, Option<FormState>)>, GenerateError> {
     if width == 0 {
         return Err(GenerateError::Param(
             "--beam 0: the beam needs at least one hypothesis".into(),
@@ -48,6 +71,7 @@ pub fn beam_search<'a>(
     let mut state: LstmState = repeat_state(&state, 1);
     let mut log_probs: Tensor = log_probs;
     let mut live = vec![Hypothesis {
+        form,
         tokens: vec![],
         log_probs: vec![],
         score: 0.0,
@@ -66,6 +90,11 @@ pub fn beam_search<'a>(
             params.allow_unk,
             mixture.map(|m| (m, histories.as_slice())),
         )?;
+        for (b, hyp) in live.iter_mut().enumerate() {
+            if let Some(form) = &mut hyp.form {
+                form.mask(&mut host[b * vocab_size..(b + 1) * vocab_size]);
+            }
+        }
         let mut candidates: Vec<(f64, usize, u32)> = Vec::new();
         for (b, history) in histories.iter().enumerate() {
             let hyp = &live[b];
@@ -92,6 +121,7 @@ pub fn beam_search<'a>(
         for (score, b, v) in candidates {
             let parent = &live[b];
             let mut hyp = Hypothesis {
+                form: parent.form.clone(),
                 tokens: parent.tokens.clone(),
                 log_probs: parent.log_probs.clone(),
                 score,
@@ -99,7 +129,11 @@ pub fn beam_search<'a>(
             };
             hyp.tokens.push(v);
             hyp.log_probs.push(host[b * vocab_size + v as usize]);
-            let ended = hyp.tokens.len() >= limits.max_tokens
+            if let Some(form) = &mut hyp.form {
+                form.advance(v);
+            }
+            let ended = hyp.form.as_ref().is_some_and(FormState::is_done)
+                || hyp.tokens.len() >= limits.max_tokens
                 || limits.paragraphs.is_some_and(|p| hyp.eos >= p);
             if ended {
                 finished.push(hyp);
@@ -125,9 +159,14 @@ pub fn beam_search<'a>(
     finished.truncate(results);
     Ok(finished
         .into_iter()
-        .map(|h| Generated {
-            tokens: h.tokens,
-            log_probs: h.log_probs,
+        .map(|h| {
+            (
+                Generated {
+                    tokens: h.tokens,
+                    log_probs: h.log_probs,
+                },
+                h.form,
+            )
         })
         .collect())
 }

@@ -186,6 +186,30 @@ pub struct GenerateConfig {
     /// Device: `auto` (CUDA when available), `cpu`, `cuda` or `cuda:N`.
     #[arg(long, default_value = "auto")]
     pub device: String,
+
+    /// Write poems in these forms (comma-separated or repeated; the samples are shared out
+    /// among them in turn-sized blocks): a tune mined by `tokenize --titles` (`浣溪沙`; a
+    /// subtitle after `・` is ignored; the model is primed with `TUNE：`) or a built-in form
+    /// (`五言绝句`, `七言绝句`, `五言律诗`, `七言律诗`). Decoding keeps the template exactly: no
+    /// mark before a line has its length, the template's mark at its end, its number of lines,
+    /// then the end of the sample. `cargo xtask inspect CORPUS/tokenize` lists the forms. Not
+    /// with --prompt, --stop or names mode.
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    #[serde(default)]
+    pub form: Vec<String>,
+
+    /// With --form: an acrostic (藏头), each of its characters beginning a line, one per line
+    /// from the first (at most the form's number of lines).
+    #[arg(long, value_name = "CHARS")]
+    #[serde(default)]
+    pub acrostic: Option<String>,
+
+    /// With --form, on a model of a titled corpus: the line ends of each of the form's rhyme
+    /// groups share a rhyme class (a hard mask; where no token can keep the rhyme it is let go,
+    /// and metrics.json counts it as a fallback).
+    #[arg(long)]
+    #[serde(default)]
+    pub rhyme: bool,
 }
 
 impl Default for GenerateConfig {
@@ -256,6 +280,7 @@ impl GenerateConfig {
         if (self.novel || self.unique) && self.no_names {
             return bad(NOVEL_WITH_NO_NAMES);
         }
+        self.check_form_flags()?;
         // The syntax only: whether the device exists is libtorch's to say, when the stage runs.
         self.device
             .parse::<model::DeviceSpec>()
@@ -280,6 +305,11 @@ impl GenerateConfig {
                 if !self.prompt.is_empty() {
                     return Err(GenerateError::Param(
                         "--prompt does nothing with --interactive, whose prompts are the lines read from standard input: drop it".into(),
+                    ));
+                }
+                if !self.form.is_empty() {
+                    return Err(GenerateError::Param(
+                        "--form writes a generate artifact's poems; --interactive continues typed prompts: drop --form, --acrostic and --rhyme".into(),
                     ));
                 }
                 if self.novel || self.unique {
@@ -310,6 +340,11 @@ impl GenerateConfig {
     /// every sample ends at its first `<eos>` (`--names` itself is refused earlier, by
     /// [`Self::validate`]; this catches the automatic names mode).
     pub fn check_mode(&self, choice: &ModeChoice) -> Result<(), GenerateError> {
+        if choice.mode == Mode::Names && !self.form.is_empty() {
+            return Err(GenerateError::Param(
+                "--form writes poems, and this run is in names mode (the training text is a name list): pass --no-names, or drop --form".into(),
+            ));
+        }
         if choice.mode == Mode::Names
             && let Some(n) = self.paragraphs
         {
@@ -326,6 +361,45 @@ impl GenerateConfig {
                     ""
                 }
             )));
+        }
+        Ok(())
+    }
+
+    /// `--form`, `--acrostic` and `--rhyme` among themselves and with the other flags (their
+    /// checks against the model's forms and vocabulary: [`crate::form::resolve_forms`]).
+    fn check_form_flags(&self) -> Result<(), GenerateError> {
+        let bad = |m: &str| Err(GenerateError::Param(m.into()));
+        if self.form.is_empty() {
+            if self.acrostic.is_some() {
+                return bad(
+                    "--acrostic needs a form whose lines its characters begin: add --form (e.g. --form 七言绝句)",
+                );
+            }
+            if self.rhyme {
+                return bad(
+                    "--rhyme makes the rhyme positions of a form rhyme: add --form (e.g. --form 浣溪沙)",
+                );
+            }
+            return Ok(());
+        }
+        if self.form.iter().any(|f| f.trim().is_empty()) {
+            return bad("--form: a form name is empty; give names such as --form 浣溪沙,菩萨蛮");
+        }
+        if self.acrostic.as_deref() == Some("") {
+            return bad("--acrostic '': give at least one character (e.g. --acrostic 春江花月)");
+        }
+        if !self.prompt.is_empty() {
+            return bad(
+                "--prompt does nothing with --form, which primes each sample with the form's title: drop --prompt (--acrostic chooses the lines' first characters)",
+            );
+        }
+        if self.stop.is_some() {
+            return bad(
+                "--stop does nothing with --form, whose samples end with their template: drop --stop",
+            );
+        }
+        if self.names {
+            return bad("--form writes poems and --names one name per sample: give one of them");
         }
         Ok(())
     }
@@ -415,6 +489,9 @@ impl GenerateConfig {
             ("--no-names", self.no_names),
             ("--novel", self.novel),
             ("--unique", self.unique),
+            ("--form", !self.form.is_empty()),
+            ("--acrostic", self.acrostic.is_some()),
+            ("--rhyme", self.rhyme),
         ]
         .into_iter()
         .filter_map(|(flag, given)| given.then_some(flag))

@@ -4,6 +4,7 @@
 
 pub use crate::config::Limits;
 use crate::error::GenerateError;
+use crate::form::FormState;
 use crate::mixture::{Mixture, Predictor};
 use crate::sampler::Sampler;
 use model::{LstmLm, LstmState, PACKED_MIN_BATCH};
@@ -131,6 +132,21 @@ pub fn generate_batch_streaming<'a>(
     limits: &Limits,
     on_token: &mut dyn FnMut(usize, u32),
 ) -> Result<Vec<Generated>, GenerateError> {
+    generate_batch_masked(predictor, vocab, prompt, samplers, limits, None, on_token)
+}
+
+/// [`generate_batch_streaming`] where each sample may keep a form: `forms[i]` masks row `i`
+/// before sampler `i` sees it, overrules a token the sampler's own bans left it with when it
+/// is not allowed, and ends the sample when its template is complete.
+pub fn generate_batch_masked<'a>(
+    predictor: impl Into<Predictor<'a>>,
+    vocab: &Vocab,
+    prompt: &[u32],
+    samplers: &mut [Sampler],
+    limits: &Limits,
+    mut forms: Option<&mut [FormState]>,
+    on_token: &mut dyn FnMut(usize, u32),
+) -> Result<Vec<Generated>, GenerateError> {
     let Predictor { lm: model, mixture } = predictor.into();
     let n = samplers.len();
     let vocab_size = model.config().vocab_size as usize;
@@ -164,8 +180,20 @@ pub fn generate_batch_streaming<'a>(
             if done[i] {
                 continue;
             }
-            let row = &host[i * vocab_size..(i + 1) * vocab_size];
-            let token = samplers[i].sample(row, &history[i]);
+            let row = &mut host[i * vocab_size..(i + 1) * vocab_size];
+            let form = forms.as_deref_mut().map(|f| &mut f[i]);
+            let token = match form {
+                None => samplers[i].sample(row, &history[i]),
+                Some(form) => {
+                    form.mask(row);
+                    let mut token = samplers[i].sample(row, &history[i]);
+                    if !form.permits(token) {
+                        token = form.best_allowed(row);
+                    }
+                    form.advance(token);
+                    token
+                }
+            };
             next[i] = token;
             on_token(i, token);
             history[i].push(token);
@@ -184,7 +212,8 @@ pub fn generate_batch_streaming<'a>(
                 .is_some_and(|s| contains_from(&texts[i], s, before));
             done[i] = out[i].tokens.len() >= limits.max_tokens
                 || limits.paragraphs.is_some_and(|p| eos_seen[i] >= p)
-                || stopped;
+                || stopped
+                || forms.as_deref().is_some_and(|f| f[i].is_done());
         }
         if done.iter().all(|&d| d) {
             return Ok(out);

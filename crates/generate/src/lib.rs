@@ -4,6 +4,11 @@
 //! ([`Mode::Names`], automatic for a char-level model of a name list) makes one name per sample
 //! and replaces names dropped by `--novel`/`--unique` ([`generate_names`]).
 //!
+//! `--form`, `--acrostic` and `--rhyme` write poems that keep a form (a tune mined by
+//! `tokenize --titles`, or a built-in shi form) by masking each row of log-probabilities before
+//! the sampler or the beam sees it ([`form`]); every run on a titled corpus reports its form
+//! metrics (format and rhyme conformance, the constraints' cost) in [`GenerateSummary::forms`].
+//!
 //! Artifact files: `samples.txt` (the samples, separated by blank lines; one name per line in
 //! names mode), `samples.jsonl` (one [`SampleRecord`] per sample), `metrics.json` (the
 //! [`GenerateSummary`], also the manifest's metrics). Its params are the [`GenerateConfig`].
@@ -15,6 +20,7 @@
 
 pub mod config;
 pub mod error;
+pub mod form;
 pub mod metrics;
 pub mod mode;
 pub mod prompt;
@@ -39,10 +45,10 @@ model::torch_only! {
     pub mod source;
     pub mod stage;
 
-    pub use beam::beam_search;
+    pub use beam::{beam_search, beam_search_masked};
     pub use config::parse_device;
     pub use continuation::continuations;
-    pub use generate::{Generated, generate_batch, generate_batch_streaming};
+    pub use generate::{Generated, generate_batch, generate_batch_masked, generate_batch_streaming};
     pub use interactive::{continue_prompt, interactive, mode_choice};
     pub use mixture::{Mixture, Predictor};
     pub use names::{NameCounts, NameRun, generate_names};

@@ -106,6 +106,7 @@ fn run() -> anyhow::Result<()> {
     // stream names); the others follow when done.
     let stream = std::io::stdout().is_terminal();
     let mut streamed = false;
+    // With --form, the stage sends each sample's priming (its title) as its first text.
     let mut on_text = |i: usize, text: &str| {
         if stream && i == 0 {
             if !streamed {
@@ -156,6 +157,9 @@ fn run() -> anyhow::Result<()> {
             "drawn from the mixture {lambda:.2} × LSTM + {:.2} × n-gram, which train found better on valid (--no-mixture: the LSTM alone)",
             1.0 - lambda
         );
+    }
+    for f in &s.forms {
+        eprintln!("{}", generate::form::check::describe(f));
     }
     if names {
         eprintln!(

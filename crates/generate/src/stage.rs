@@ -6,6 +6,8 @@
 use crate::config::{GenerateConfig, Task, parse_device};
 use crate::continuation::continuations;
 use crate::error::GenerateError;
+use crate::form::decode::form_samples;
+use crate::form::{FormTally, TokenShapes, resolve_forms, sample_blocks, unconstrained_metrics};
 use crate::generate::Generated;
 use crate::metrics::{WindowIndex, distinct_n, repeated_ngram_rate};
 use crate::mixture::{Mixture, Predictor};
@@ -17,6 +19,8 @@ pub use crate::summary::{GenerateSummary, SampleRecord, read_samples};
 use crate::{FORMAT_VERSION, METRICS_FILE, SAMPLES_FILE, SAMPLES_JSONL_FILE, STAGE};
 use artifact::{Artifact, Begin, Existing, Producer, StageSpec};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokenize::Forms;
 
 /// What [`run`] produced.
 #[derive(Debug, Clone)]
@@ -58,6 +62,9 @@ pub fn run_streaming(
     config.check_model(model_config.vocab_size)?;
     let choice = ModeChoice::choose(config, TrainingShape::read(&tokenize_artifact, &tokenizer)?)?;
     config.check_mode(&choice)?;
+    let forms = Forms::new(tokenize::read_forms(&tokenize_artifact)?);
+    let shapes = Arc::new(TokenShapes::new(tokenizer.vocab()));
+    let requests = resolve_forms(config, &forms, &shapes)?;
     if let Some(line) = choice.announcement() {
         eprintln!("{line}");
     }
@@ -120,9 +127,61 @@ pub fn run_streaming(
         cap_reached: false,
         prompt_unknown_words: prompt.unknown.clone(),
         mixture_lambda: mixture.as_ref().map(Mixture::lambda),
+        forms: vec![],
     };
+    // The prompt of each sample (a form's samples start from its priming).
+    let mut prompts: Vec<String> = vec![config.prompt.clone(); config.num_samples];
     // The texts written (prompt + continuation, or the name) and which samples they are.
     let (generated, texts, kept): (Vec<Generated>, Vec<String>, Vec<usize>) = match choice.mode {
+        Mode::Text if !requests.is_empty() => {
+            let vocab = tokenizer.vocab();
+            let acrostic: Vec<char> = config.acrostic.as_deref().unwrap_or("").chars().collect();
+            let (mut generated, mut texts) = (vec![], vec![]);
+            prompts.clear();
+            let blocks = sample_blocks(config.num_samples, requests.len());
+            for (request, block) in requests.iter().zip(blocks) {
+                if block.is_empty() {
+                    continue;
+                }
+                let priming = encode_prompt(&tokenizer, &request.priming);
+                let start = generated.len();
+                for k in 0..block.len() {
+                    on_text(start + k, &request.priming);
+                }
+                let mut on_token = |i: usize, t: u32| {
+                    on_text(
+                        start + i,
+                        if t == tokenize::EOS_ID {
+                            "\n"
+                        } else {
+                            vocab.token(t)
+                        },
+                    )
+                };
+                let results = form_samples(
+                    predictor,
+                    vocab,
+                    request,
+                    &priming.ids,
+                    config,
+                    block,
+                    &mut on_token,
+                )?;
+                let form = &request.form;
+                let mut tally = FormTally::new(&form.name, Some(&form.pattern), true);
+                for (g, state) in results {
+                    let text = format!("{}{}", request.priming, tokenizer.decode(&g.tokens));
+                    tally.add(form, &text, &acrostic);
+                    tally.add_cost(state.cost, state.steps, state.rhyme_fallbacks);
+                    texts.push(text);
+                    prompts.push(request.priming.clone());
+                    generated.push(g);
+                }
+                summary.forms.push(tally.finish());
+            }
+            let kept = (0..generated.len()).collect();
+            (generated, texts, kept)
+        }
         Mode::Text => {
             let vocab = tokenizer.vocab();
             let mut on_token = |i: usize, t: u32| {
@@ -137,11 +196,16 @@ pub fn run_streaming(
             };
             let generated =
                 continuations(predictor, vocab, &prompt, config, Mode::Text, &mut on_token)?;
-            let texts = generated
+            let texts: Vec<String> = generated
                 .iter()
                 .map(|g| format!("{}{}", config.prompt, tokenizer.decode(&g.tokens)))
                 .collect();
             let kept = (0..generated.len()).collect();
+            if forms.titled {
+                summary
+                    .forms
+                    .push(unconstrained_metrics(&forms.mined, texts.iter().map(String::as_str)));
+            }
             (generated, texts, kept)
         }
         Mode::Names => {
@@ -190,7 +254,7 @@ pub fn run_streaming(
         .map(|&i| SampleRecord {
             index: i,
             seed: config.sample_seed(i),
-            prompt: config.prompt.clone(),
+            prompt: prompts.get(i).cloned().unwrap_or_else(|| config.prompt.clone()),
             mode: choice.mode,
             text: texts[i].clone(),
             tokens: generated[i].tokens.clone(),

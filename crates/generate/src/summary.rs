@@ -5,6 +5,7 @@
 use crate::SAMPLES_JSONL_FILE;
 use crate::config::GenerateConfig;
 use crate::error::GenerateError;
+use crate::form::FormMetrics;
 use crate::mode::{Mode, TrainingShape};
 use artifact::Artifact;
 use serde::{Deserialize, Serialize};
@@ -49,6 +50,11 @@ pub struct GenerateSummary {
     /// (see [`crate::mixture`]); absent when drawn from the LSTM alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mixture_lambda: Option<f64>,
+    /// Form metrics ([`crate::form::check`]): one per `--form`, or for a run without it on a
+    /// titled corpus one (`primed`) that checks each sample against its own tune; empty for an
+    /// untitled corpus without `--form`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forms: Vec<FormMetrics>,
 }
 
 /// One line of `samples.jsonl`.

@@ -151,6 +151,15 @@ pub struct TokenizeConfig {
     #[arg(long, default_value = "90/5/5", value_parser = parse_split)]
     #[serde(with = "split_text")]
     pub split: Split,
+
+    /// The corpus is titled: one poem per paragraph, written `TITLE：BODY` (the first full-width
+    /// colon ends the title). The text is tokenized as it is, so the model learns which body
+    /// goes with which title; the forms mined from the titles (per tune its dominant pattern of
+    /// line lengths and punctuation, and the line ends that rhyme) are written to `forms.json`
+    /// for `generate --form`. A paragraph without a title is tokenized but not mined.
+    #[arg(long)]
+    #[serde(default)]
+    pub titles: bool,
 }
 
 impl Default for TokenizeConfig {
@@ -205,4 +214,8 @@ pub struct TokenizerParams {
     pub split: Split,
     /// Where the vocabulary counts come from (always `train`).
     pub vocab_counts_from: String,
+    /// `--titles`: the artifact has `forms.json`. Left out when false, so that the params (and
+    /// the ids) of untitled corpora are those of the builds before it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub titles: bool,
 }

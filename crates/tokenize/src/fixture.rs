@@ -19,3 +19,18 @@ pub fn char_artifact(
     };
     run(clean, Some(root), &config, artifact::Existing::Reuse)
 }
+
+/// [`char_artifact`] of a titled corpus (`--titles`): the artifact carries `forms.json`.
+pub fn titled_char_artifact(
+    root: &Path,
+    clean: &Path,
+    split: Split,
+) -> Result<TokenizeOutcome, TokenizeError> {
+    let config = TokenizeConfig {
+        level: Level::Char,
+        split,
+        titles: true,
+        ..TokenizeConfig::default()
+    };
+    run(clean, Some(root), &config, artifact::Existing::Reuse)
+}

@@ -17,8 +17,13 @@
 //! - **Params**: the artifact's params are [`TokenizerParams`], which records the user
 //!   dictionary by SHA-256 (not by path) and the segmenter version.
 //!
-//! Artifact files: `vocab.json`, `train.u32`, `valid.u32`, `test.u32`, `stats.json`, and
-//! `user_dict.txt` when a user dictionary was given.
+//! - **Titles** (`--titles`): a titled corpus has one poem per paragraph, `TITLE：BODY`. The
+//!   text is tokenized unchanged (the title conditions what follows it), and the forms mined
+//!   from it go to `forms.json` ([`forms`]); without the flag nothing differs from the builds
+//!   before it, artifact ids included.
+//!
+//! Artifact files: `vocab.json`, `train.u32`, `valid.u32`, `test.u32`, `stats.json`,
+//! `user_dict.txt` when a user dictionary was given, and `forms.json` with `--titles`.
 
 pub mod config;
 pub mod corpus;
@@ -26,6 +31,7 @@ pub mod encode_corpus;
 pub mod error;
 #[cfg(feature = "fixtures")]
 pub mod fixture;
+pub mod forms;
 pub mod segment;
 pub mod split;
 pub mod stage;
@@ -37,6 +43,7 @@ pub mod vocab;
 
 pub use config::{Level, Split, TokenizeConfig, TokenizerParams, UserDictRef};
 pub use error::TokenizeError;
+pub use forms::{FORMS_FILE, Forms, FormsFile, read_forms};
 pub use stage::{TokenizeOutcome, read_stats, run};
 pub use stats::{PerSplit, SplitStats, Stats, TokenizeSummary};
 pub use stream::{read_u32_stream, write_u32_stream};

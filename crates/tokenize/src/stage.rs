@@ -5,6 +5,7 @@ use crate::config::{Level, SEGMENTER, TokenizeConfig, TokenizerParams, UserDictR
 use crate::corpus::{document_paths, open_clean, read_document};
 use crate::encode_corpus::encode_corpus;
 use crate::error::TokenizeError;
+use crate::forms::{FORMS_FILE, FormsFile, mine_forms};
 use crate::segment::Segmenter;
 use crate::split::SplitName;
 use crate::stats::{SplitStats, Splits, Stats, TokenizeSummary};
@@ -47,6 +48,7 @@ pub fn resolve_params(config: &TokenizeConfig, dict: Option<&UserDict>) -> Token
         max_vocab: config.max_vocab,
         split: config.split,
         vocab_counts_from: SplitName::Train.as_str().to_owned(),
+        titles: config.titles,
     }
 }
 
@@ -162,6 +164,10 @@ pub fn run(
     if let Some(dict) = &dict {
         write(USER_DICT_FILE, &dict.bytes)?;
     }
+    if config.titles {
+        let forms = mine_corpus_forms(&clean, &docs)?;
+        write(FORMS_FILE, forms.to_json().as_bytes())?;
+    }
     let metrics = serde_json::to_value(TokenizeSummary::of(&stats)).expect("summary serialises");
     let artifact = staging.commit(metrics)?;
     Ok(TokenizeOutcome {
@@ -216,6 +222,30 @@ fn check_split_sizes(
         )));
     }
     Ok(())
+}
+
+/// Mines the forms of the clean documents `docs` (see [`crate::forms::mine`]); refuses a corpus
+/// in which no paragraph has a title, since `--titles` then declares a layout the text lacks.
+fn mine_corpus_forms(clean: &Artifact, docs: &[String]) -> Result<FormsFile, TokenizeError> {
+    let texts = docs
+        .iter()
+        .map(|rel| read_document(clean, rel))
+        .collect::<Result<Vec<_>, _>>()?;
+    let forms = mine_forms(texts.iter().flat_map(|d| d.paragraphs()));
+    if forms.titled_poems == 0 {
+        return Err(TokenizeError::Param(format!(
+            "--titles: no paragraph of clean artifact {} has a title (a line `TITLE：BODY`, the title ended by a full-width colon ：); drop --titles for an untitled corpus",
+            clean.dir().display()
+        )));
+    }
+    if forms.untitled_paragraphs > 0 {
+        eprintln!(
+            "tokenize: warning: --titles: {} of {} paragraphs have no title (`TITLE：BODY`); they are tokenized but not mined for forms",
+            forms.untitled_paragraphs,
+            forms.untitled_paragraphs + forms.titled_poems
+        );
+    }
+    Ok(forms)
 }
 
 /// Reads `stats.json` of a complete tokenize artifact.

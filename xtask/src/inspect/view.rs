@@ -96,6 +96,17 @@ fn figures(stage: &str, metrics: &Value) -> Result<Vec<(&'static str, String)>> 
             if let Some(lambda) = m.mixture_lambda {
                 figures.push(("mixture_lambda", f(lambda)));
             }
+            // Present when the run wrote forms or its corpus has titles.
+            let checked: usize = m.forms.iter().map(|x| x.samples).sum();
+            if checked > 0 {
+                let conforming: usize = m.forms.iter().map(|x| x.conforming).sum();
+                figures.push(("format_conformance", f(conforming as f64 / checked as f64)));
+                let positions: usize = m.forms.iter().map(|x| x.rhyme_positions).sum();
+                let rhyming: usize = m.forms.iter().map(|x| x.rhyming).sum();
+                if positions > 0 {
+                    figures.push(("rhyme_conformance", f(rhyming as f64 / positions as f64)));
+                }
+            }
             figures
         }
         _ => Vec::new(),
@@ -174,7 +185,9 @@ fn tokenize(artifact: &Artifact) -> Result<Value> {
         })
         .collect();
     let splits = &stats.splits;
+    let forms = tokenize::read_forms(artifact)?;
     Ok(json!({
+        "forms": forms,
         "level": tokenizer.level,
         "vocab_size": vocab.len(),
         "top_tokens": top,
@@ -266,10 +279,75 @@ pub(crate) fn print(stage: &str, view: &Value) {
                 "  a validation paragraph as segmented: {}",
                 view["sample"].as_str().unwrap_or("")
             );
+            print_forms(&view["forms"]);
         }
         "train" => train::print(view),
         "generate" => generate::print(view),
         _ => {}
+    }
+}
+
+/// The forms of a titled corpus (`forms.json`): every mined form with its counts, then the
+/// built-in ones.
+fn print_forms(forms: &Value) {
+    let Ok(file) = serde_json::from_value::<tokenize::FormsFile>(forms.clone()) else {
+        println!("  forms: none (tokenized without --titles; the built-in 绝句/律诗 forms apply)");
+        return;
+    };
+    let pct = |a: usize, b: usize| {
+        if b == 0 {
+            0.0
+        } else {
+            100.0 * a as f64 / b as f64
+        }
+    };
+    println!(
+        "  forms: {} mined from {} titled poems of {} tunes (a tune needs {} poems of one pattern); their tunes hold {:.1}% of the poems, {:.1}% follow their tune's pattern",
+        file.forms.len(),
+        file.titled_poems,
+        file.tunes,
+        file.min_poems,
+        pct(file.poems_of_mined_tunes(), file.titled_poems),
+        pct(file.poems_following_mined(), file.titled_poems),
+    );
+    let mut by_tune: Vec<usize> = file.forms.iter().map(|f| f.poems_of_tune).collect();
+    by_tune.sort_unstable_by(|a, b| b.cmp(a));
+    let top: usize = by_tune.iter().take(100).sum();
+    println!(
+        "  the {} most frequent of those tunes hold {:.1}% of the titled poems",
+        file.forms.len().min(100),
+        pct(top, file.titled_poems)
+    );
+    for f in file.forms.iter().chain(&file.builtin) {
+        let groups: Vec<String> = f
+            .rhyme_groups
+            .iter()
+            .map(|g| {
+                g.iter()
+                    .map(|i| (i + 1).to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect();
+        let counts = match f.source {
+            tokenize::forms::FormSource::Mined => format!(
+                "{} of {} poems ({:.0}%)",
+                f.poems,
+                f.poems_of_tune,
+                100.0 * f.share()
+            ),
+            tokenize::forms::FormSource::Builtin => format!("built-in, {} poems", f.poems),
+        };
+        println!(
+            "    {}  {}  {counts}  rhymes at lines {}",
+            f.name,
+            f.pattern,
+            if groups.is_empty() {
+                "-".to_owned()
+            } else {
+                groups.join(" | ")
+            }
+        );
     }
 }
 
@@ -326,6 +404,7 @@ mod tests {
             cap_reached: false,
             prompt_unknown_words: Vec::new(),
             mixture_lambda: Some(0.8),
+            forms: Vec::new(),
         };
         let split = |n| ::tokenize::PerSplit {
             train: n,

@@ -194,6 +194,7 @@ mod tests {
                 valid: 10,
                 test: 10,
             },
+            titles: true,
         }]);
     }
 
@@ -258,13 +259,23 @@ mod tests {
             unique: true,
             no_mixture: true,
             device: "cuda:1".into(),
+            form: vec![],
+            acrostic: None,
+            rhyme: false,
         };
         // --names and --no-names conflict in the parser: one config each.
         let text = generate::GenerateConfig {
             no_names: true,
             ..generate::GenerateConfig::default()
         };
-        round_trip(&[names, text]);
+        // --form goes without --prompt, --stop and --names: a config of its own.
+        let forms = generate::GenerateConfig {
+            form: vec!["浣溪沙".into(), "菩萨蛮".into()],
+            acrostic: Some("春江".into()),
+            rhyme: true,
+            ..generate::GenerateConfig::default()
+        };
+        round_trip(&[names, text, forms]);
     }
 
     fn table(text: &str) -> BTreeMap<String, toml::Value> {

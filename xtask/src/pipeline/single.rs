@@ -135,10 +135,19 @@ pub(crate) fn run(stage: Stage, args: &StageCommandArgs) -> Result<()> {
 /// Whether `key` of the corpus's `[generate]` table does nothing in the mode the flags given by
 /// hand choose (the binary refuses such flags, so they are left out): `--score` uses none but
 /// the device, `--interactive` reads its prompts from the terminal and keeps no names list,
-/// `--beam` does not sample.
+/// `--beam` does not sample; a `--prompt`, `--stop` or `--names` by hand asks for free text or
+/// names, so the table's `form` (with its `acrostic` and `rhyme`) is left out, as it is with
+/// `--interactive`.
 fn unused_in_mode(given: &BTreeSet<String>, key: &str) -> bool {
     if given.contains("score") {
         return key != "device";
+    }
+    const FORM_KEYS: [&str; 3] = ["form", "acrostic", "rhyme"];
+    let free = ["prompt", "stop", "names"]
+        .iter()
+        .any(|f| given.contains(*f));
+    if (free || given.contains("interactive")) && FORM_KEYS.contains(&key) {
+        return true;
     }
     let unused: &[&str] = if given.contains("interactive") {
         &["prompt", "novel", "unique"]
@@ -232,6 +241,14 @@ mod tests {
         assert!(!unused_in_mode(&interactive, "top_p"));
         let beam = given(&["--beam=4"]);
         assert!(unused_in_mode(&beam, "top_p") && !unused_in_mode(&beam, "max_tokens"));
+        assert!(
+            !unused_in_mode(&beam, "form"),
+            "forms are beam-searched too"
+        );
+        assert!(unused_in_mode(&interactive, "form") && unused_in_mode(&interactive, "rhyme"));
+        let prompt = given(&["--prompt", "明月"]);
+        assert!(unused_in_mode(&prompt, "form") && unused_in_mode(&prompt, "acrostic"));
+        assert!(!unused_in_mode(&prompt, "top_p"));
         assert!(!unused_in_mode(&given(&["--top-p", "0.9"]), "temperature"));
     }
 

@@ -57,6 +57,11 @@ pub(crate) fn print(view: &Value) {
             }
         );
     }
+    for form in m["forms"].as_array().into_iter().flatten() {
+        if let Ok(form) = serde_json::from_value::<::generate::form::FormMetrics>(form.clone()) {
+            println!("  {}", ::generate::form::check::describe(&form));
+        }
+    }
     let samples = view["samples"].as_array().map_or(&[][..], Vec::as_slice);
     for s in samples.iter().take(SHOWN) {
         let text = s["text"].as_str().unwrap_or("").trim_end();
