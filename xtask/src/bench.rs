@@ -1,7 +1,8 @@
 //! `cargo xtask bench`: the criterion benchmarks of the workspace; with `--compare` the
 //! side-by-side comparison with the Python system jianghu replaces, which prints a table and
 //! writes docs/PERFORMANCE.md; with `--quality` training configurations side by side
-//! (`quality`, docs/QUALITY.md).
+//! (`quality`, docs/QUALITY.md); with `--pretrained` the Song ci fine-tuned from a model of the
+//! shi against training from scratch (`pretrained`, docs/PRETRAINING.md).
 //!
 //! The comparison is its own crate, `tools/bench-compare` (which see for how it measures): this
 //! module makes libtorch and the corpus available, hands the harness the workspace, the corpus
@@ -9,6 +10,7 @@
 //! document. The wrapper is this binary again: `cargo xtask bench --measure-into FILE --
 //! COMMAND…` (hidden from `--help`) runs `bench_compare::measure::run_wrapper`.
 
+mod pretrained;
 mod quality;
 
 use crate::{cache_dir, fetch_data, project_root, run_command, setup};
@@ -33,9 +35,18 @@ pub(crate) struct BenchArgs {
     /// (about 4 × the budget, plus the release build)
     #[arg(long, conflicts_with = "compare")]
     quality: bool,
-    /// With --quality: the training budget of each configuration
-    #[arg(long, default_value = "8m", requires = "quality")]
+    /// Train a model of the Tang and Song shi, then the Song ci and a 2,000-ci corpus each from
+    /// scratch and fine-tuned from it, for the same budget each, and write docs/PRETRAINING.md
+    /// (about the pretraining budget + 4 × the budget, plus the release build)
+    #[arg(long, conflicts_with_all = ["compare", "quality"])]
+    pretrained: bool,
+    /// With --quality: the training budget of each configuration; with --pretrained: of each
+    /// run on the ci
+    #[arg(long, default_value = "8m")]
     budget: String,
+    /// With --pretrained: the training budget of the shi model
+    #[arg(long, default_value = "8m", requires = "pretrained")]
+    pretrain_budget: String,
     /// With --compare or --quality: the corpus, a folder name under data/ (or, with
     /// --compare, a path to a folder of .txt files)
     #[arg(long, default_value = "songci")]
@@ -47,7 +58,7 @@ pub(crate) struct BenchArgs {
     #[arg(long, requires = "compare")]
     quick: bool,
     /// Without --compare: run only these packages' benchmarks (default: every package's)
-    #[arg(long = "package", short = 'p', conflicts_with_all = ["compare", "quality"])]
+    #[arg(long = "package", short = 'p', conflicts_with_all = ["compare", "quality", "pretrained"])]
     packages: Vec<String>,
     /// Internal: run the command after `--` and write its wall time, CPU time and peak RSS
     /// as JSON to FILE
@@ -65,6 +76,9 @@ pub(crate) fn run(args: &BenchArgs) -> Result<()> {
     setup::run()?;
     if args.quality {
         return quality::run(&args.corpus, &args.budget);
+    }
+    if args.pretrained {
+        return pretrained::run(&args.budget, &args.pretrain_budget);
     }
     if !args.compare {
         let mut cmd = Command::new("cargo");

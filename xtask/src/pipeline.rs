@@ -9,6 +9,7 @@
 
 pub(crate) mod contract;
 pub(crate) mod corpus;
+pub(crate) mod init_from;
 pub(crate) mod params;
 pub(crate) mod single;
 pub(crate) mod stage;
@@ -16,6 +17,7 @@ pub(crate) mod stage;
 use crate::setup;
 use anyhow::{Result, bail};
 use corpus::Corpus;
+use init_from::{InitChain, InitSource};
 use params::{Device, Override, PIPELINE_FILE, PipelineFile};
 use stage::{
     Stage, StageRun, check_not_interrupted, let_stages_handle_ctrl_c, run_stage, stage_binaries,
@@ -63,6 +65,12 @@ fn parse_stage_or_all(text: &str) -> Result<Vec<Stage>, String> {
 }
 
 pub(crate) fn run(args: &PipelineArgs) -> Result<()> {
+    run_corpus(args, &InitChain::default()).map(drop)
+}
+
+/// Runs the pipeline of `args.corpus` (and first, when its `init_from` names another corpus,
+/// that corpus's up to train); returns the corpus and its rows.
+fn run_corpus(args: &PipelineArgs, chain: &InitChain) -> Result<(Corpus, Vec<StageRun>)> {
     let from = args.from.unwrap_or(Stage::Clean);
     let to = args.to.unwrap_or(Stage::Generate);
     if from > to {
@@ -95,12 +103,42 @@ pub(crate) fn run(args: &PipelineArgs) -> Result<()> {
         );
     }
     // Every stage's parameters are read and checked before anything is installed or run.
-    let params = file.resolve(device, args.preset.as_deref(), &overrides)?;
-    setup::run()?;
+    let mut params = file.resolve(device, args.preset.as_deref(), &overrides)?;
     let stages: Vec<Stage> = Stage::ALL
         .into_iter()
         .filter(|s| (from..=to).contains(s))
         .collect();
+    let chain = chain.then(&corpus.name)?;
+    let init = match &params.train.init_from {
+        Some(value) if stages.contains(&Stage::Train) => Some(InitSource::of(value)?),
+        _ => None,
+    };
+    setup::run()?;
+    match init {
+        Some(InitSource::Corpus(name)) => {
+            eprintln!(
+                "pipeline: {} fine-tunes a model of {name}: running {name}'s pipeline up to train first",
+                corpus.name
+            );
+            let upstream = PipelineArgs {
+                corpus: name,
+                preset: None,
+                overrides: Vec::new(),
+                force: Vec::new(),
+                from: None,
+                to: Some(Stage::Train),
+                artifacts: args.artifacts.clone(),
+            };
+            let (init_corpus, rows) = run_corpus(&upstream, &chain)?;
+            let train = rows
+                .iter()
+                .find(|r| r.stage == Stage::Train)
+                .expect("a pipeline up to train runs train");
+            params.set_init_from(init_corpus.root.join("train").join(&train.id))?;
+        }
+        Some(InitSource::Artifact(path)) => params.set_init_from(path)?,
+        None => {}
+    }
     let bin_dir = stage_binaries(&stages)?;
     let_stages_handle_ctrl_c();
     let forced: Vec<Stage> = args.force.iter().flatten().copied().collect();
@@ -115,7 +153,7 @@ pub(crate) fn run(args: &PipelineArgs) -> Result<()> {
         rows.push(run_stage(&bin_dir, &corpus, stage, &stage_args, forcing)?);
     }
     print_summary(&corpus, &rows);
-    Ok(())
+    Ok((corpus, rows))
 }
 
 /// The table that ends a run: what ran, what was reused, how long it took, what came out.

@@ -5,6 +5,7 @@
 //! plus the rules file's SHA-256) is the manifest's `params`. [`CleanConfig`]'s serialised form
 //! is the `[clean]` table of a corpus's `pipeline.toml`, one key per flag.
 
+use crate::convert::Conversion;
 use clap::ArgAction;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -174,6 +175,13 @@ pub struct CleanConfig {
     /// line left empty is dropped. `#` starts a comment line; blank lines are ignored
     #[arg(long = "rules", value_name = "FILE")]
     pub rules: Option<PathBuf>,
+    /// Script conversion applied to every line before the rules: `none` (the default) or
+    /// `t2s`, traditional characters to simplified (OpenCC's dictionaries), for a corpus kept
+    /// in traditional characters whose model should share a vocabulary with simplified text.
+    /// The report counts the characters changed
+    #[arg(long, value_enum, value_name = "CONVERSION", default_value_t = Conversion::None)]
+    #[serde(default)]
+    pub convert: Conversion,
 }
 
 /// The resolved parameters stored in the manifest: the switches and the SHA-256 of the rules
@@ -184,6 +192,9 @@ pub struct CleanParams {
     pub switches: RuleSwitches,
     /// SHA-256 of the user rules file (copied into the artifact as `rules.txt`), if any.
     pub rules_sha256: Option<String>,
+    /// Left out when `none`, so the ids of artifacts made before the option stay as they were.
+    #[serde(default, skip_serializing_if = "Conversion::is_none")]
+    pub convert: Conversion,
 }
 
 #[cfg(test)]

@@ -47,6 +47,8 @@ pub struct CleanedText {
     pub chars_in: u64,
     /// Characters of the paragraphs (line breaks not counted).
     pub chars_out: u64,
+    /// Characters changed by the script conversion (`--convert`).
+    pub converted_chars: u64,
 }
 
 impl CleanedText {
@@ -128,7 +130,8 @@ pub fn clean_text(text: &str, rules: &Rules) -> CleanedText {
         chars_in: text.chars().count() as u64,
         chars_out: paragraphs.iter().map(|p| p.chars().count() as u64).sum(),
         paragraphs,
-        removals: tally.0,
+        removals: tally.removals,
+        converted_chars: tally.converted_chars,
     }
 }
 
@@ -138,6 +141,10 @@ fn clean_line(raw: &str, rules: &Rules, tally: &mut Tally) -> Option<String> {
     let mut line = normalise_line(raw);
     if line.is_empty() {
         return None;
+    }
+    if let Some(converted) = rules.converter.as_ref().and_then(|c| c.convert(&line)) {
+        tally.converted_chars += converted.changed_chars;
+        line = converted.line;
     }
     if s.mail_headers && is_mail_header(&line) {
         tally.drop_line(names::MAIL_HEADERS, &line);
@@ -220,9 +227,12 @@ fn clean_line(raw: &str, rules: &Rules, tally: &mut Tally) -> Option<String> {
     (!line.is_empty()).then_some(line)
 }
 
-/// Removals per rule while a document is cleaned.
+/// Removals per rule, and conversions, while a document is cleaned.
 #[derive(Default)]
-struct Tally(BTreeMap<String, RuleRemovals>);
+struct Tally {
+    removals: BTreeMap<String, RuleRemovals>,
+    converted_chars: u64,
+}
 
 impl Tally {
     /// `rule` dropped the whole `line`.
@@ -237,7 +247,7 @@ impl Tally {
         chars: u64,
         examples: impl IntoIterator<Item = &'a str>,
     ) {
-        let entry = self.0.entry(rule.to_owned()).or_default();
+        let entry = self.removals.entry(rule.to_owned()).or_default();
         entry.count += count;
         entry.chars += chars;
         for example in examples {

@@ -41,6 +41,8 @@ pub enum CleanError {
         second: String,
         output: String,
     },
+    #[error("cannot load the `{conversion}` conversion dictionaries: {message}")]
+    Converter { conversion: String, message: String },
     #[error("artifact {dir}: {message}")]
     BadArtifact { dir: PathBuf, message: String },
     #[error(transparent)]

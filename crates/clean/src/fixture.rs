@@ -31,6 +31,7 @@ pub fn clean_artifact_of_version(
     let params = CleanParams {
         switches: RuleSwitches::default(),
         rules_sha256: None,
+        convert: Default::default(),
     };
     let spec = StageSpec {
         stage: STAGE.into(),

@@ -17,12 +17,17 @@
 //! [`DEFAULT_LACUNA_DROP_MAX_CHARS`] characters (a poem with a lost character) and only removes
 //! the marks from longer ones.
 //!
+//! `--convert t2s` ([`Conversion`]) turns traditional characters into simplified ones before the
+//! rules run (chinese-poetry keeps its Tang and Song shi in traditional characters); the report
+//! counts the characters it changed.
+//!
 //! [`run`] is the stage; [`clean_document`] / [`clean_text`] clean one text in memory with a
 //! [`Rules`] set, which [`Rules::from_artifact`] rebuilds from a clean artifact so other stages
 //! clean text exactly as the corpus was cleaned.
 
 mod adverts;
 mod config;
+mod convert;
 mod corpus;
 mod credits;
 mod decode;
@@ -38,6 +43,7 @@ mod stage;
 mod whitespace;
 
 pub use config::{CleanConfig, CleanParams, DEFAULT_LACUNA_DROP_MAX_CHARS, Lacunae, RuleSwitches};
+pub use convert::{Conversion, Converter};
 pub use corpus::SkippedFile;
 pub use decode::{Decoded, NotText, decode};
 pub use document::{

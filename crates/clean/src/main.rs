@@ -98,6 +98,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         "  bytes in: {}, chars in: {}, chars out: {}, paragraphs: {}, undecodable bytes: {}, control characters removed: {}",
         s.bytes_in, s.chars_in, s.chars_out, s.paragraphs, s.undecodable_bytes, s.control_chars
     );
+    if !cli.config.convert.is_none() {
+        println!(
+            "  converted ({}): {} characters changed",
+            cli.config.convert, s.converted_chars
+        );
+    }
     println!("  removals per rule:");
     for (rule, count) in &s.removals {
         let chars = s.removed_chars.get(rule).copied().unwrap_or(0);

@@ -37,6 +37,9 @@ pub struct FileReport {
     pub warnings: Vec<String>,
     /// Rules that removed something, with counts, characters and up to three examples.
     pub removals: BTreeMap<String, RuleRemovals>,
+    /// Characters changed by the script conversion (`--convert`); 0 without one.
+    #[serde(default)]
+    pub converted_chars: u64,
 }
 
 /// Totals over the corpus; stored as the manifest's `metrics`.
@@ -65,6 +68,9 @@ pub struct CleanSummary {
     /// Characters removed by every rule that ran (zero included).
     #[serde(default)]
     pub removed_chars: BTreeMap<String, u64>,
+    /// Characters changed by the script conversion (`--convert`); 0 without one.
+    #[serde(default)]
+    pub converted_chars: u64,
 }
 
 /// The whole of `report.json`.
@@ -94,6 +100,7 @@ impl Report {
             totals.control_chars += f.control_chars;
             totals.mixed_encoding_files += u64::from(f.line_encodings.len() > 1);
             totals.warnings += f.warnings.len() as u64;
+            totals.converted_chars += f.converted_chars;
             for (rule, removals) in &f.removals {
                 *totals.removals.entry(rule.clone()).or_default() += removals.count;
                 *totals.removed_chars.entry(rule.clone()).or_default() += removals.chars;

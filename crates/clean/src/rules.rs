@@ -3,6 +3,7 @@
 //! artifact so that other stages clean text exactly as the corpus was cleaned.
 
 use crate::config::{CleanConfig, CleanParams, Lacunae, RuleSwitches};
+use crate::convert::{Conversion, Converter};
 use crate::error::CleanError;
 use regex::Regex;
 use sha2::{Digest, Sha256};
@@ -77,6 +78,8 @@ pub struct Rules {
     pub user: Vec<UserRule>,
     /// The user rules file the `user` rules came from, if any.
     pub user_text: Option<RulesText>,
+    /// The script conversion applied before the rules, if any.
+    pub converter: Option<Converter>,
 }
 
 impl Rules {
@@ -86,12 +89,19 @@ impl Rules {
             switches,
             user: Vec::new(),
             user_text: None,
+            converter: None,
         }
+    }
+
+    /// These rules with `conversion` applied before them.
+    pub fn with_conversion(mut self, conversion: Conversion) -> Result<Self, CleanError> {
+        self.converter = Converter::load(conversion)?;
+        Ok(self)
     }
 
     /// Reads and checks the rules file named in `config`, if any.
     pub fn from_config(config: &CleanConfig) -> Result<Self, CleanError> {
-        let mut rules = Self::builtin(config.switches.clone());
+        let mut rules = Self::builtin(config.switches.clone()).with_conversion(config.convert)?;
         if let Some(path) = &config.rules {
             let bytes = std::fs::read(path).map_err(|source| CleanError::Read {
                 path: path.clone(),
@@ -123,7 +133,7 @@ impl Rules {
         };
         let params: CleanParams = serde_json::from_value(artifact.manifest().params.clone())
             .map_err(|e| bad(format!("params are not clean-stage params: {e}")))?;
-        let mut rules = Self::builtin(params.switches);
+        let mut rules = Self::builtin(params.switches).with_conversion(params.convert)?;
         if let Some(expected) = params.rules_sha256 {
             let path = artifact.path(RULES_FILE);
             let text = std::fs::read_to_string(&path).map_err(|source| CleanError::Read {
@@ -150,6 +160,10 @@ impl Rules {
         CleanParams {
             switches: self.switches.clone(),
             rules_sha256: self.user_text.as_ref().map(|t| t.sha256.clone()),
+            convert: self
+                .converter
+                .as_ref()
+                .map_or(Conversion::None, Converter::conversion),
         }
     }
 

@@ -239,6 +239,7 @@ fn clean_file(source: &SourceFile, rules: &Rules, dir: &Path) -> Result<FileResu
         control_chars: document.control_chars,
         warnings: document.warnings,
         removals: cleaned.removals,
+        converted_chars: cleaned.converted_chars,
     }))
 }
 

@@ -607,3 +607,58 @@ fn the_binary_reports_ran_or_skipped_and_force_makes_the_artifact_again() {
     // A new manifest over the same id: the artifact was made again, not reused.
     assert_ne!(read(&manifest), written);
 }
+
+#[test]
+fn t2s_conversion_simplifies_the_corpus_is_counted_and_is_rebuilt_from_the_artifact() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("corpus");
+    std::fs::create_dir(&input).unwrap();
+    // Big5, as traditional-character files often are; the second line is simplified already.
+    let (big5, _, unmappable) = encoding_rs::BIG5.encode("靜夜思：床前明月光，疑是地上霜。\n");
+    assert!(!unmappable);
+    std::fs::write(input.join("a.txt"), big5).unwrap();
+    std::fs::write(input.join("b.txt"), "浣溪沙：一曲新词酒一杯。\n").unwrap();
+    let root = tmp.path().join("artifacts");
+    let plain = clean::run(
+        &input,
+        &root,
+        &CleanConfig::default(),
+        artifact::Existing::Reuse,
+    )
+    .unwrap();
+    let config = CleanConfig {
+        convert: clean::Conversion::T2s,
+        ..CleanConfig::default()
+    };
+    let converted = clean::run(&input, &root, &config, artifact::Existing::Reuse).unwrap();
+    assert_ne!(plain.artifact.id(), converted.artifact.id());
+    // Without a conversion the params say nothing of it, as before the option existed.
+    assert!(plain.artifact.manifest().params.get("convert").is_none());
+    assert_eq!(converted.artifact.manifest().params["convert"], "t2s");
+    assert_eq!(
+        read(plain.artifact.path("docs/a.txt")),
+        "靜夜思：床前明月光，疑是地上霜。\n"
+    );
+    assert_eq!(
+        read(converted.artifact.path("docs/a.txt")),
+        "静夜思：床前明月光，疑是地上霜。\n"
+    );
+    assert_eq!(converted.summary.converted_chars, 1);
+    assert_eq!(plain.summary.converted_chars, 0);
+    let report = clean::read_report(&converted.artifact).unwrap();
+    let by_path = |p: &str| {
+        report
+            .files
+            .iter()
+            .find(|f| f.path == p)
+            .unwrap()
+            .converted_chars
+    };
+    assert_eq!((by_path("a.txt"), by_path("b.txt")), (1, 0));
+
+    // Text scored against the artifact is converted the same way.
+    let rules = Rules::from_artifact(&clean::open(converted.artifact.dir()).unwrap()).unwrap();
+    let cleaned = clean_text("風煙\n", &rules);
+    assert_eq!(cleaned.paragraphs, ["风烟"]);
+    assert_eq!(cleaned.converted_chars, 2);
+}

@@ -87,6 +87,13 @@ impl LstmLm {
         &self.config
     }
 
+    /// Stops training the embedding matrix (a fine-tune's `--freeze-embedding`): it no longer
+    /// requires a gradient, so an optimizer built afterwards leaves it out. A tied output layer
+    /// shares the matrix and is frozen with it.
+    pub fn freeze_embedding(&self) {
+        let _ = self.embedding.ws.shallow_clone().set_requires_grad(false);
+    }
+
     pub(crate) fn packed_cell(&self) -> &OnceCell<Option<PackedWeights>> {
         &self.packed
     }

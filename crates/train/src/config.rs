@@ -176,6 +176,20 @@ pub struct TrainConfig {
     /// checkpoint of the same artifact is picked up by itself.
     #[arg(long, value_name = "DIR")]
     pub resume: Option<PathBuf>,
+    /// Fine-tune: start from the weights of this train artifact (its directory, or an artifact
+    /// root such as `artifacts/shi` for its latest) instead of random ones. Its vocabulary may
+    /// differ: shared tokens keep their rows, new ones start from the mean row (see `init.json`
+    /// in the artifact); the architecture must be the same. The learning rate defaults to half
+    /// the preset's. In `pipeline.toml`, `init_from = "<corpus>"` names another corpus, whose
+    /// pipeline runs first.
+    #[arg(long, value_name = "TRAIN_ARTIFACT")]
+    #[serde(default)]
+    pub init_from: Option<PathBuf>,
+    /// With --init-from: keep the embedding as the init model learned it (new tokens' rows
+    /// included, at the mean) and train the rest.
+    #[arg(long)]
+    #[serde(default)]
+    pub freeze_embedding: bool,
     /// No progress output.
     #[arg(long)]
     pub quiet: bool,
@@ -360,7 +374,12 @@ impl TrainConfig {
             ),
             max_steps: self.max_steps,
             time_budget_s: self.time_budget,
-            lr: self.lr.unwrap_or(d.lr),
+            lr: self.lr.unwrap_or(if self.init_from.is_some() {
+                d.lr * FINE_TUNE_LR_SCALE
+            } else {
+                d.lr
+            }),
+            freeze_embedding: self.freeze_embedding,
             schedule,
             clip: self.clip.unwrap_or(d.clip),
             ngram_order: self.ngram_order,
@@ -418,6 +437,18 @@ impl TrainConfig {
                 self.checkpoint_every
             )));
         }
+        if self.freeze_embedding && self.init_from.is_none() {
+            return Err(TrainError::Param(
+                "--freeze-embedding keeps the embedding of the model --init-from starts from, but there is no --init-from: it would freeze random rows; add --init-from TRAIN_ARTIFACT or drop --freeze-embedding".into(),
+            ));
+        }
+        if let (Some(resume), Some(init)) = (&self.resume, &self.init_from) {
+            return Err(TrainError::Param(format!(
+                "--resume {} continues a checkpoint with its own weights, and --init-from {} starts from another model's: give one of them (a stopped fine-tune continues by itself when rerun with the same flags)",
+                resume.display(),
+                init.display()
+            )));
+        }
         Ok(())
     }
 
@@ -462,6 +493,10 @@ impl Preset {
     }
 }
 
+/// A fine-tune (`--init-from`) without `--lr` runs at the preset's rate times this: the weights
+/// are already good, and a full rate in the first steps undoes part of what they learned.
+pub const FINE_TUNE_LR_SCALE: f64 = 0.5;
+
 /// What a preset gives the flags left unset.
 struct PresetDefaults {
     embed_dim: i64,
@@ -497,6 +532,10 @@ pub struct TrainParams {
     pub seed: u64,
     pub eval_every: u64,
     pub patience: u32,
+    /// The embedding is not trained (a fine-tune's `--freeze-embedding`); left out when false,
+    /// so that the ids of earlier artifacts stay the same.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub freeze_embedding: bool,
 }
 
 /// Fields a resumed run may change: when to stop, and the step size (to get past a diverged

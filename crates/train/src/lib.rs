@@ -5,7 +5,9 @@
 //! `optim.safetensors` + `state.bin` (exact resume, see [`checkpoint`]; while a run is in
 //! progress they live in a [`resume`] directory beside the artifacts), `metrics.jsonl`
 //! ([`metrics::Record`] per line), `curve.svg` and [`ngram::FILE_NAME`] (the n-gram baseline
-//! of [`baseline`]). The manifest's metrics are a
+//! of [`baseline`]); a fine-tune (`--init-from`, see [`init`]) also writes `init.json` (an
+//! [`InitRecord`]: the init artifact and the tokens kept, added and dropped) and lists the init
+//! artifact among its inputs. The manifest's metrics are a
 //! [`TrainSummary`]; its params are the resolved [`TrainParams`].
 //!
 //! The stage's contract (its flags [`TrainConfig`] and resolved [`TrainParams`], the file names,
@@ -19,6 +21,7 @@ pub mod estimate;
 pub mod metrics;
 pub mod schedule;
 pub mod summary;
+pub mod vocab_map;
 
 pub use config::{
     OutputArg, Preset, ScheduleArg, TrainConfig, TrainParams, read_model_config, read_params,
@@ -27,6 +30,7 @@ pub use error::TrainError;
 pub use metrics::{Record, read_metrics};
 pub use schedule::LrSchedule;
 pub use summary::{Evaluation, StopReason, TrainSummary, bits_per_char};
+pub use vocab_map::{INIT_FILE, InitRecord, InitSummary, VocabMap};
 
 model::torch_only! {
     pub mod adam;
@@ -36,6 +40,7 @@ model::torch_only! {
     pub mod curve;
     pub mod data;
     pub mod evaluate;
+    pub mod init;
     pub mod interrupt;
     pub mod log;
     pub mod preview;

@@ -10,6 +10,7 @@ use crate::curve::write_curve;
 use crate::data::{Streams, check_lengths, read_corpus};
 use crate::error::TrainError;
 use crate::evaluate::{Evaluation, token_log_probs, valid_sample};
+use crate::init;
 use crate::interrupt::take_stop_request;
 use crate::log::LogFile;
 use crate::metrics::{Record, to_jsonl};
@@ -17,6 +18,7 @@ use crate::progress::Progress;
 use crate::resume::ResumeSlot;
 use crate::schedule::run_fraction;
 pub use crate::summary::TrainSummary;
+use crate::vocab_map::VocabMap;
 use crate::training::{Learner, LoopHooks, StepAction, StopReason, ValidSet, train_loop, validate};
 use crate::{CONFIG_FILE, CURVE_FILE, FORMAT_VERSION, METRICS_FILE, STAGE};
 use artifact::{Artifact, Begin, Existing, Producer, StageSpec};
@@ -77,11 +79,18 @@ pub fn run_with_hook(
     let params = config.resolve(corpus.vocab.len() as i64)?;
     let device = parse_device(&config.device)?;
     check_lengths(&corpus, params.batch_size, params.seq_len)?;
+    let init = config.init_from.as_deref().map(init::open).transpose()?;
+    let mut inputs = vec![corpus.artifact.input_ref(output_root)];
+    if let Some(init) = &init {
+        init.check_architecture(&params.model)?;
+        // The init model is an input like the tokens: another one is another artifact.
+        inputs.push(init.artifact.input_ref(output_root));
+    }
     let spec = StageSpec {
         stage: STAGE.to_owned(),
         format_version: FORMAT_VERSION,
         params: serde_json::to_value(&params).expect("params serialise"),
-        inputs: vec![corpus.artifact.input_ref(output_root)],
+        inputs,
     };
     let producer = Producer::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
     let staging = match artifact::begin(output_root, spec, producer, options.existing)? {
@@ -137,6 +146,20 @@ pub fn run_with_hook(
     tch::manual_seed(params.seed as i64);
     let mut vs = nn::VarStore::new(device);
     let model = model::LstmLm::new(&vs.root(), &params.model)?;
+    let init_record = match &init {
+        Some(init) => {
+            let map = VocabMap::new(init.vocab.tokens(), corpus.vocab.tokens());
+            if resume.is_none() {
+                init.transfer(&vs, &params.model, &map)?;
+            }
+            Some(init.record(&map, &corpus.vocab, params.freeze_embedding))
+        }
+        None => None,
+    };
+    if params.freeze_embedding {
+        // Adam takes only the variables that require a gradient.
+        model.freeze_embedding();
+    }
     let mut adam = Adam::new(&vs);
     let best_path = staging.dir().join(BEST_FILE);
     let train = Streams::new(&corpus.train.ids, params.batch_size, params.seq_len, device);
@@ -325,6 +348,11 @@ pub fn run_with_hook(
     config_json.push('\n');
     write(CONFIG_FILE, config_json.as_bytes())?;
     write(METRICS_FILE, to_jsonl(&history).as_bytes())?;
+    if let Some(record) = &init_record {
+        let mut json = serde_json::to_string_pretty(record).expect("init record serialises");
+        json.push('\n');
+        write(init::INIT_FILE, json.as_bytes())?;
+    }
     ngram.save(dir.join(ngram::FILE_NAME))?;
     if let Err(e) = write_curve(&dir.join(CURVE_FILE), &history) {
         progress.warn(&format!("warning: could not draw {CURVE_FILE}: {e}"));
@@ -344,6 +372,7 @@ pub fn run_with_hook(
         baseline,
         train_tokens_per_s: (state.tokens_seen - start_tokens) as f64 / train_seconds.max(1e-9),
         device: format!("{device:?}"),
+        init: init_record.map(|r| r.summary),
     };
     let artifact = staging.commit(serde_json::to_value(&summary).expect("summary serialises"))?;
     slot.remove()?;

@@ -21,6 +21,9 @@ pub struct TrainSummary {
     /// Mean training throughput of this process.
     pub train_tokens_per_s: f64,
     pub device: String,
+    /// What a fine-tune (`--init-from`) started from; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<crate::vocab_map::InitSummary>,
 }
 
 /// Why training ended.

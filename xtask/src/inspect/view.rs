@@ -150,11 +150,14 @@ fn clean(artifact: &Artifact) -> Result<Value> {
                 "chars_out": f.chars_out, "paragraphs": f.paragraphs,
                 "undecodable_bytes": f.undecodable_bytes,
                 "line_encodings": f.line_encodings, "control_chars": f.control_chars,
-                "warnings": f.warnings,
+                "warnings": f.warnings, "converted_chars": f.converted_chars,
             })
         })
         .collect();
-    Ok(json!({"files": files, "skipped": report.skipped, "removals": removals, "sample": sample}))
+    Ok(json!({
+        "files": files, "skipped": report.skipped, "removals": removals, "sample": sample,
+        "converted_chars": report.totals.converted_chars,
+    }))
 }
 
 fn tokenize(artifact: &Artifact) -> Result<Value> {
@@ -376,6 +379,7 @@ mod tests {
             },
             train_tokens_per_s: 2e4,
             device: "cpu".into(),
+            init: None,
         };
         let generate = ::generate::GenerateSummary {
             mode: ::generate::Mode::Text,

@@ -178,6 +178,7 @@ mod tests {
                 drop_tables_of_contents: true,
             },
             rules: Some(PathBuf::from("my rules.txt")),
+            convert: clean::Conversion::T2s,
         }]);
     }
 
@@ -230,6 +231,8 @@ mod tests {
             checkpoint_every: 90.0,
             device: "cpu".into(),
             resume: Some(PathBuf::from("artifacts/x/train/.resume-1")),
+            init_from: Some(PathBuf::from("artifacts/shi")),
+            freeze_embedding: true,
             quiet: true,
         }]);
     }

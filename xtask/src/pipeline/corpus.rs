@@ -5,7 +5,7 @@ use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 
 /// The corpora that `cargo xtask fetch-data` writes.
-pub(crate) const DEFAULT_CORPORA: [&str; 2] = ["songci", "poet-names"];
+pub(crate) const DEFAULT_CORPORA: [&str; 3] = ["songci", "shi", "poet-names"];
 
 /// A corpus and where its artifacts go.
 #[derive(Debug, Clone)]
@@ -85,7 +85,7 @@ fn has_text_files(dir: &Path) -> bool {
 }
 
 /// The default corpora plus every folder under data/.
-fn available(data: &Path) -> Vec<String> {
+pub(crate) fn available(data: &Path) -> Vec<String> {
     let mut names: Vec<String> = DEFAULT_CORPORA.iter().map(|s| s.to_string()).collect();
     if let Ok(entries) = std::fs::read_dir(data) {
         let mut found: Vec<String> = entries
@@ -111,7 +111,7 @@ mod tests {
             .to_string();
         assert!(err.contains("no corpus `no-such-corpus-here`"), "{err}");
         assert!(
-            err.contains("available corpora: songci, poet-names"),
+            err.contains("available corpora: songci, shi, poet-names"),
             "{err}"
         );
         assert!(err.contains("put .txt files in data/<name>/"), "{err}");

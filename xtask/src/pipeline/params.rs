@@ -28,7 +28,7 @@ use super::Stage;
 use super::contract::{StageContract, from_table, to_flags};
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use toml::Value;
 
 /// The per-corpus parameter file.
@@ -107,6 +107,13 @@ impl StageParams {
             generate: typed(tables, Stage::Generate, origin, &mut flags)?,
             flags,
         })
+    }
+
+    /// Points train's `init_from` at `path` (what a corpus name there resolved to).
+    pub(crate) fn set_init_from(&mut self, path: PathBuf) -> Result<()> {
+        self.train.init_from = Some(path);
+        self.flags.insert(Stage::Train, to_flags(&self.train)?);
+        Ok(())
     }
 
     /// The stage's parameters as flags for its binary, in key order: one per value that

@@ -9,6 +9,7 @@
 //! without a log or a summary.
 
 use super::corpus::Corpus;
+use super::init_from::InitSource;
 use super::params::{Device, Override, PipelineFile};
 use super::print_summary;
 use super::stage::{Stage, let_stages_handle_ctrl_c, run_stage, stage_binaries};
@@ -83,8 +84,18 @@ pub(crate) fn run(stage: Stage, args: &StageCommandArgs) -> Result<()> {
             stage.name()
         );
     }
-    let params =
+    let mut params =
         PipelineFile::load(&corpus.data_dir)?.resolve(Device::detect(), None, &overrides)?;
+    if stage == Stage::Train
+        && let Some(value) = params.train.init_from.clone()
+    {
+        // A corpus name means its latest train artifact (the pipeline makes it first).
+        let path = match InitSource::of(&value)? {
+            InitSource::Artifact(path) => path,
+            InitSource::Corpus(name) => Corpus::resolve(&name, own.artifacts.as_deref())?.root,
+        };
+        params.set_init_from(path)?;
+    }
     let given = flag_names(&own.stage_flags);
     let mut stage_args: Vec<OsString> = Vec::new();
     if !given

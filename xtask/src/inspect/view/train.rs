@@ -18,7 +18,15 @@ pub(crate) fn view(artifact: &Artifact) -> Result<Value> {
     let losses = |split| -> Vec<f64> { of_split(split).map(|r| r.loss).collect() };
     let best: Option<&Record> = of_split("valid").min_by(|a, b| a.loss.total_cmp(&b.loss));
     let config = ::train::read_model_config(artifact)?;
+    // A fine-tune's init.json names the tokens added and dropped; the summary counts them.
+    let init: Option<::train::InitRecord> = match &metrics.init {
+        Some(_) => Some(serde_json::from_str(&std::fs::read_to_string(
+            artifact.path(::train::INIT_FILE),
+        )?)?),
+        None => None,
+    };
     Ok(json!({
+        "init": init,
         "model": config,
         "steps": metrics.steps,
         "epochs_completed": metrics.epochs_completed,
@@ -51,6 +59,33 @@ pub(crate) fn print(view: &Value) {
         view["stop_reason"].as_str().unwrap_or("?"),
         view["device"].as_str().unwrap_or("?")
     );
+    let init = &view["init"];
+    if let Some(from) = init["from"].as_str() {
+        let listed = |key: &str| -> String {
+            let tokens: Vec<&str> = init[key]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).take(20).collect())
+                .unwrap_or_default();
+            if tokens.is_empty() {
+                String::new()
+            } else {
+                format!(" ({}…)", tokens.join(" "))
+            }
+        };
+        println!(
+            "  fine-tuned from train artifact {from}: {} tokens kept, {} added{}, {} dropped{}{}",
+            init["kept"],
+            init["added"],
+            listed("added_tokens"),
+            init["dropped"],
+            listed("dropped_tokens"),
+            if init["frozen_embedding"] == json!(true) {
+                "; embedding frozen"
+            } else {
+                ""
+            }
+        );
+    }
     if let Some(best) = view["best_valid"].as_object() {
         println!(
             "  best validation at step {} (epoch {}): loss {:.4}",
