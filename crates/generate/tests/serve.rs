@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::server::{DEADLINE, Server};
+use common::server::Server;
 use common::{Fixture, fixture_with};
 use generate::client::{self, EventStream};
 use generate::generate::generate_batch;
@@ -61,9 +61,10 @@ fn rows_joining_and_leaving_between_steps_draw_what_they_draw_alone() {
     };
     // "a" (12 tokens) starts alone; "b" (4 tokens) joins after 3 steps and leaves before "a"
     // ends; "c" joins after "b" has left.
-    let mut batch: Batch<&str> = Batch::default();
-    let mut finished = std::collections::HashMap::new();
-    let mut run = |batch: &mut Batch<&str>, steps: usize| {
+    let mut batch: Batch<&'static str> = Batch::default();
+    let mut finished: std::collections::HashMap<&'static str, generate::Generated> =
+        std::collections::HashMap::new();
+    let mut run = |batch: &mut Batch<&'static str>, steps: usize| {
         for _ in 0..steps {
             for event in batch.step((&m.model).into(), vocab).unwrap() {
                 if let RowEvent::Finished { key, sample } = event {
@@ -72,7 +73,7 @@ fn rows_joining_and_leaving_between_steps_draw_what_they_draw_alone() {
             }
         }
     };
-    let join = |batch: &mut Batch<&str>, key, prompt: &str, seed, max_tokens| {
+    let join = |batch: &mut Batch<&'static str>, key, prompt: &str, seed, max_tokens| {
         let ids = encode_prompt(&f.tokenizer, prompt).ids;
         let sampler = Sampler::new(seed, params.clone()).unwrap();
         batch.join(&m.model, &ids, vec![(key, sampler)], &limits(max_tokens), false);
@@ -94,7 +95,7 @@ fn rows_joining_and_leaving_between_steps_draw_what_they_draw_alone() {
 #[test]
 fn every_bad_parameter_gets_a_400_naming_its_field() {
     let f = text_fixture();
-    let server = Server::start(&f, &["--max-tokens", "50", "--max-samples", "4"]);
+    let server = Server::start(&f, &["--max-tokens", "300", "--max-samples", "5"]);
     let vocab = f.tokenizer.vocab().len();
     for (body, field) in [
         (json!({"temperature": -0.5}), "temperature"),
@@ -108,9 +109,9 @@ fn every_bad_parameter_gets_a_400_naming_its_field() {
         (json!({"seed": "x"}), "seed"),
         (json!({"temperature": 0, "seed": 5}), "temperature"),
         (json!({"max_tokens": 0}), "max_tokens"),
-        (json!({"max_tokens": 51}), "max_tokens"),
+        (json!({"max_tokens": 301}), "max_tokens"),
         (json!({"paragraphs": 0}), "paragraphs"),
-        (json!({"num_samples": 5}), "num_samples"),
+        (json!({"num_samples": 6}), "num_samples"),
         (json!({"names": true, "paragraphs": 2}), "paragraphs"),
         (json!({"novel": true}), "novel"),
         (json!({"device": "cuda"}), "device"),
@@ -124,7 +125,7 @@ fn every_bad_parameter_gets_a_400_naming_its_field() {
         assert_eq!(error["field"], json!(field), "{body}: {error}");
         assert!(!error["error"].as_str().unwrap().is_empty());
     }
-    // A beam wider than the vocabulary: refused by the server's cap here, by the model's
+    // A beam wider than the vocabulary (of some 40 characters): refused by the server's cap here, by the model's
     // vocabulary on a server with a higher cap.
     let wide = json!({"beam": vocab + 1, "num_samples": 1});
     let r = server.post("/v1/generate", &wide);
@@ -211,7 +212,7 @@ fn an_overloaded_server_answers_503_and_a_client_that_leaves_frees_its_slot() {
         &["--max-concurrent", "1", "--max-tokens", "100000000"],
     );
     // A stream that would run for a long time holds the only slot.
-    let mut long = server.stream(&json!({"max_tokens": 100_000_000}));
+    let mut long = server.stream(&json!({"max_tokens": 100_000_000, "num_samples": 1}));
     assert_eq!(long.status, 200);
     let first = long.next_event().unwrap().unwrap();
     assert_eq!(first.name, "token");

@@ -133,7 +133,7 @@ fn measure(addr: SocketAddr, bench: &ServeBench, n: usize) -> Result<Row> {
                     let mut done = Vec::new();
                     let mut k = 0u64;
                     while Instant::now() < deadline {
-                        let seed = (client as u64) << 32 | k;
+                        let seed = ((client as u64) << 32) | k;
                         done.push(one_request(addr, bench, seed));
                         k += 1;
                     }

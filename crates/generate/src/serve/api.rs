@@ -135,7 +135,8 @@ async fn report(State(state): State<Arc<AppState>>, Path(name): Path<String>) ->
             )),
         );
     };
-    match tokio::fs::read_to_string(file).await {
+    // A report is a page of some kilobytes: read at once, as the handler's whole work.
+    match std::fs::read_to_string(file) {
         Ok(html) => Html(html).into_response(),
         Err(e) => error_response(
             StatusCode::NOT_FOUND,

@@ -294,7 +294,7 @@ mod tests {
 
     #[test]
     fn absent_keys_take_the_flag_defaults() {
-        let r = parse_generate(br#"{"prompt": "明月", "stream": true}"#, &limits()).unwrap();
+        let r = parse_generate(r#"{"prompt": "明月", "stream": true}"#.as_bytes(), &limits()).unwrap();
         assert!(r.stream);
         assert_eq!(r.model, None);
         assert_eq!(

@@ -155,6 +155,7 @@ pub fn spawn(
     let waiting = Arc::new(AtomicUsize::new(0));
     let counters = (rows.clone(), waiting.clone());
     let thread_name = format!("model-{name}");
+    let shown = name.clone();
     std::thread::Builder::new()
         .name(thread_name)
         .spawn(move || {
@@ -171,7 +172,7 @@ pub fn spawn(
         })?;
     let info = ready_rx
         .recv()
-        .map_err(|_| anyhow::anyhow!("the thread of model {} died loading it", "?"))?
+        .map_err(|_| anyhow::anyhow!("the thread of model {shown} died loading it"))?
         .map_err(|e| anyhow::anyhow!("cannot load a model: {e}"))?;
     Ok(ModelHandle {
         info,
