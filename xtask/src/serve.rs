@@ -31,7 +31,9 @@ pub(crate) fn run(args: &ServeArgs) -> Result<()> {
         a.to_str()
             .is_some_and(|a| a == "--artifacts" || a.starts_with("--artifacts="))
     }) {
-        command.arg("--artifacts").arg(project_root().join("artifacts"));
+        command
+            .arg("--artifacts")
+            .arg(project_root().join("artifacts"));
     }
     eprintln!("$ {}", describe(&command));
     // The server handles Ctrl-C itself (it finishes within a second); we report how it ended.

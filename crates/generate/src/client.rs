@@ -124,22 +124,22 @@ pub fn request(
     path: &str,
     body: Option<&str>,
 ) -> io::Result<Response> {
-    let (status, headers, mut body) = send(addr, method, path, body)?;
+    let (head, mut body) = send(addr, method, path, body)?;
     let mut bytes = Vec::new();
     body.read_to_end(&mut bytes)?;
     Ok(Response {
-        status,
-        headers,
+        status: head.status,
+        headers: head.headers,
         body: bytes,
     })
 }
 
 /// `POST path` with a JSON body, its response read as events.
 pub fn post_events(addr: SocketAddr, path: &str, body: &str) -> io::Result<EventStream> {
-    let (status, headers, body) = send(addr, "POST", path, Some(body))?;
+    let (head, body) = send(addr, "POST", path, Some(body))?;
     Ok(EventStream {
-        status,
-        headers,
+        status: head.status,
+        headers: head.headers,
         body: BufReader::new(body),
     })
 }
@@ -155,13 +155,19 @@ fn invalid(message: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, message)
 }
 
+/// The status line and headers of a response.
+struct Head {
+    status: u16,
+    headers: Vec<(String, String)>,
+}
+
 /// Sends the request and reads the status line and headers.
 fn send(
     addr: SocketAddr,
     method: &str,
     path: &str,
     body: Option<&str>,
-) -> io::Result<(u16, Vec<(String, String)>, Body)> {
+) -> io::Result<(Head, Body)> {
     let mut stream = TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(READ_TIMEOUT))?;
     stream.set_nodelay(true)?;
@@ -213,7 +219,7 @@ fn send(
     } else {
         Body::Sized(reader.take(u64::MAX))
     };
-    Ok((status, headers, body))
+    Ok((Head { status, headers }, body))
 }
 
 /// A response body, decoded from its transfer encoding.

@@ -76,7 +76,13 @@ fn rows_joining_and_leaving_between_steps_draw_what_they_draw_alone() {
     let join = |batch: &mut Batch<&'static str>, key, prompt: &str, seed, max_tokens| {
         let ids = encode_prompt(&f.tokenizer, prompt).ids;
         let sampler = Sampler::new(seed, params.clone()).unwrap();
-        batch.join(&m.model, &ids, vec![(key, sampler)], &limits(max_tokens), false);
+        batch.join(
+            &m.model,
+            &ids,
+            vec![(key, sampler)],
+            &limits(max_tokens),
+            false,
+        );
     };
     join(&mut batch, "a", "明月", 1, 12);
     run(&mut batch, 3);
@@ -129,15 +135,24 @@ fn every_bad_parameter_gets_a_400_naming_its_field() {
     // vocabulary on a server with a higher cap.
     let wide = json!({"beam": vocab + 1, "num_samples": 1});
     let r = server.post("/v1/generate", &wide);
-    assert_eq!((r.status, r.json().unwrap()["field"].clone()), (400, json!("beam")));
+    assert_eq!(
+        (r.status, r.json().unwrap()["field"].clone()),
+        (400, json!("beam"))
+    );
     let lax = Server::start(&f, &["--max-samples", "1000"]);
     let r = lax.post("/v1/generate", &wide);
     let error = r.json().unwrap();
     assert_eq!(r.status, 400);
     assert_eq!(error["field"], json!("beam"), "{error}");
-    assert!(error["error"].as_str().unwrap().contains("vocabulary"), "{error}");
+    assert!(
+        error["error"].as_str().unwrap().contains("vocabulary"),
+        "{error}"
+    );
     let r = server.post("/v1/score", &json!({"text": ""}));
-    assert_eq!((r.status, r.json().unwrap()["field"].clone()), (400, json!("text")));
+    assert_eq!(
+        (r.status, r.json().unwrap()["field"].clone()),
+        (400, json!("text"))
+    );
     let r = client::post_json(server.addr, "/v1/generate", "{not json").unwrap();
     assert_eq!(r.status, 400);
 }
@@ -160,7 +175,10 @@ fn streamed_tokens_concatenate_to_the_unstreamed_samples() {
     assert_eq!(samples.len(), 3);
     for (i, sample) in samples.iter().enumerate() {
         assert_eq!(texts[i], sample["text"].as_str().unwrap(), "sample {i}");
-        assert!(texts[i].chars().count() > 2, "sample {i} generated something");
+        assert!(
+            texts[i].chars().count() > 2,
+            "sample {i} generated something"
+        );
     }
     assert_eq!(done["samples"], whole["samples"]);
     assert_eq!(done["metrics"], whole["metrics"]);
@@ -171,9 +189,15 @@ fn streamed_tokens_concatenate_to_the_unstreamed_samples() {
     assert_eq!(whole["metrics"]["tokens"], json!(tokens));
     assert_eq!(whole["samples"][0]["params"]["seed"], json!(9));
     // Other seeds, other samples; the same request again, the same samples.
-    let other = server.post("/v1/generate", &json!({"prompt": "明月", "seed": 10, "num_samples": 3, "max_tokens": 30}));
+    let other = server.post(
+        "/v1/generate",
+        &json!({"prompt": "明月", "seed": 10, "num_samples": 3, "max_tokens": 30}),
+    );
     assert_ne!(other.json().unwrap()["samples"], whole["samples"]);
-    assert_eq!(server.post("/v1/generate", &request).json().unwrap()["samples"], whole["samples"]);
+    assert_eq!(
+        server.post("/v1/generate", &request).json().unwrap()["samples"],
+        whole["samples"]
+    );
     // Beam search streams no tokens, only its reply.
     let mut beam = server.stream(&json!({"beam": 2, "num_samples": 2, "max_tokens": 5}));
     let (texts, done) = read_stream(&mut beam, "", 2);
@@ -184,10 +208,21 @@ fn streamed_tokens_concatenate_to_the_unstreamed_samples() {
 #[test]
 fn models_and_scores_come_from_the_train_artifact() {
     let f = text_fixture();
+    // What `cargo xtask report` writes, served as the model's report.
+    std::fs::write(f.root.join("report.html"), "<html>报告</html>").unwrap();
     let server = Server::start(&f, &[]);
-    let models = client::get(server.addr, "/v1/models").unwrap().json().unwrap();
+    let models = client::get(server.addr, "/v1/models")
+        .unwrap()
+        .json()
+        .unwrap();
     let model = &models["models"][0];
     assert_eq!(model["name"], json!("names"));
+    let link = model["report"].as_str().unwrap();
+    let report = client::get(server.addr, link).unwrap();
+    assert_eq!(report.status, 200);
+    assert_eq!(String::from_utf8_lossy(&report.body), "<html>报告</html>");
+    let missing = client::get(server.addr, "/v1/models/none/report").unwrap();
+    assert_eq!(missing.status, 404);
     let train_id = f.train_dir.file_name().unwrap().to_str().unwrap();
     assert_eq!(model["lineage"]["train"], json!(train_id));
     assert_eq!(model["default_mode"], json!("text"));
@@ -197,7 +232,10 @@ fn models_and_scores_come_from_the_train_artifact() {
     assert_eq!(r.status, 200, "{reply}");
     let expected = generate::score_text(&f.load(), text, false).unwrap();
     let bpc = reply["bits_per_char"].as_f64().unwrap();
-    assert!((bpc - expected.bits_per_char).abs() < 1e-6, "{bpc} vs {expected:?}");
+    assert!(
+        (bpc - expected.bits_per_char).abs() < 1e-6,
+        "{bpc} vs {expected:?}"
+    );
     assert!(bpc > 0.0);
     let page = client::get(server.addr, "/").unwrap();
     assert_eq!(page.status, 200);
@@ -207,10 +245,7 @@ fn models_and_scores_come_from_the_train_artifact() {
 #[test]
 fn an_overloaded_server_answers_503_and_a_client_that_leaves_frees_its_slot() {
     let f = text_fixture();
-    let server = Server::start(
-        &f,
-        &["--max-concurrent", "1", "--max-tokens", "100000000"],
-    );
+    let server = Server::start(&f, &["--max-concurrent", "1", "--max-tokens", "100000000"]);
     // A stream that would run for a long time holds the only slot.
     let mut long = server.stream(&json!({"max_tokens": 100_000_000, "num_samples": 1}));
     assert_eq!(long.status, 200);
@@ -238,7 +273,13 @@ fn ctrl_c_ends_streams_in_progress_and_exits_0() {
     let mut child = server.child.take().unwrap();
     let pid = child.id().to_string();
     let stopped = Instant::now();
-    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     // The stream ends with an error event rather than hanging.
     let mut last = None;
     while let Some(event) = long.next_event().unwrap() {
@@ -249,5 +290,9 @@ fn ctrl_c_ends_streams_in_progress_and_exits_0() {
     assert!(last.data.contains("shutting down"), "{last:?}");
     let status = child.wait().unwrap();
     assert!(status.success(), "{status}");
-    assert!(stopped.elapsed() < Duration::from_secs(5), "{:?}", stopped.elapsed());
+    assert!(
+        stopped.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        stopped.elapsed()
+    );
 }

@@ -16,7 +16,7 @@ use fantoccini::{ClientBuilder, Locator};
 use serde_json::json;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 
 /// Where the screenshot goes: `target/serve-page.png`.
 fn screenshot_path() -> PathBuf {
@@ -38,6 +38,8 @@ fn on_path(names: &[&str]) -> Option<PathBuf> {
 struct Driver {
     child: Child,
     url: String,
+    /// Its output, kept open: a driver whose stdout is closed dies of its next log line.
+    _stdout: std::io::Lines<BufReader<ChildStdout>>,
 }
 
 impl Driver {
@@ -54,17 +56,20 @@ impl Driver {
             .spawn()
             .expect("chromedriver starts");
         // Ready once it says so.
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        for line in stdout.lines() {
-            let line = line.unwrap();
-            if line.contains("started successfully") {
-                return Driver {
-                    child,
-                    url: format!("http://127.0.0.1:{port}"),
-                };
-            }
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let ready = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .any(|line| line.contains("started successfully"));
+        if !ready {
+            let _ = child.wait();
+            panic!("chromedriver exited before it was ready");
         }
-        panic!("chromedriver exited before it was ready");
+        Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            _stdout: lines,
+        }
     }
 }
 
@@ -162,7 +167,10 @@ fn the_page_streams_chinese_text_and_shows_the_metrics() {
     let expected = reply["samples"][0]["text"].as_str().unwrap();
     // innerText drops a trailing newline (the <eos> that ended the paragraph).
     assert_eq!(text, expected.trim_end_matches('\n'));
-    assert!(text.starts_with("明月") && text.chars().count() > 2, "{text:?}");
+    assert!(
+        text.starts_with("明月") && text.chars().count() > 2,
+        "{text:?}"
+    );
     assert!(
         text.chars()
             .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))

@@ -47,12 +47,10 @@ pub(crate) fn ensure() -> bool {
             .is_ok_and(|s| s.success())
     };
     let installed = apt(&["update"])
-        && apt(
-            &["install", "-y", "--no-install-recommends"]
-                .into_iter()
-                .chain(PACKAGES)
-                .collect::<Vec<_>>(),
-        );
+        && apt(&["install", "-y", "--no-install-recommends"]
+            .into_iter()
+            .chain(PACKAGES)
+            .collect::<Vec<_>>());
     if !installed || !PROGRAMS.iter().all(|p| on_path(p)) {
         eprintln!(
             "setup: could not install {} with apt-get (not Debian, or no package mirror): the browser test will be skipped",
@@ -64,9 +62,8 @@ pub(crate) fn ensure() -> bool {
 }
 
 fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|path| {
-        std::env::split_paths(&path).any(|dir| dir.join(program).is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
 }
 
 /// Whether a Noto CJK font is installed (Debian's fonts-noto-cjk).

@@ -44,8 +44,36 @@ pub struct AppState {
     pub permits: Arc<Semaphore>,
 }
 
+/// A request refused before any work is done for it.
+enum Refusal {
+    /// 400: a bad request, naming the field.
+    Bad(RequestError),
+    /// 503 with Retry-After: every permit is taken.
+    Busy { max_concurrent: usize },
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::Bad(error) => bad_request(error),
+            Refusal::Busy { max_concurrent } => {
+                let mut response = error_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    RequestError::general(format!(
+                        "the server is busy ({max_concurrent} requests in progress, --max-concurrent): retry later"
+                    )),
+                );
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_S));
+                response
+            }
+        }
+    }
+}
+
 impl AppState {
-    fn model(&self, name: Option<&str>) -> Result<&ModelHandle, Response> {
+    fn model(&self, name: Option<&str>) -> Result<&ModelHandle, Refusal> {
         match name {
             None => Ok(&self.models[0]),
             Some(name) => self
@@ -55,7 +83,7 @@ impl AppState {
                 .ok_or_else(|| {
                     let names: Vec<&str> =
                         self.models.iter().map(|m| m.info.name.as_str()).collect();
-                    bad_request(RequestError::field(
+                    Refusal::Bad(RequestError::field(
                         "model",
                         format!("model `{name}`: not served; the models are {}", names.join(", ")),
                     ))
@@ -63,20 +91,13 @@ impl AppState {
         }
     }
 
-    fn permit(&self) -> Result<OwnedSemaphorePermit, Response> {
-        self.permits.clone().try_acquire_owned().map_err(|_| {
-            let mut response = error_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                RequestError::general(format!(
-                    "the server is busy ({} requests in progress, --max-concurrent): retry later",
-                    self.limits.max_concurrent
-                )),
-            );
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_S));
-            response
-        })
+    fn permit(&self) -> Result<OwnedSemaphorePermit, Refusal> {
+        self.permits
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| Refusal::Busy {
+                max_concurrent: self.limits.max_concurrent.get(),
+            })
     }
 }
 
@@ -123,9 +144,11 @@ async fn models(State(state): State<Arc<AppState>>) -> Response {
 }
 
 async fn report(State(state): State<Arc<AppState>>, Path(name): Path<String>) -> Response {
-    let model = match state.model(Some(&name)) {
-        Ok(model) => model,
-        Err(response) => return response,
+    let Some(model) = state.models.iter().find(|m| m.info.name == name) else {
+        return error_response(
+            StatusCode::NOT_FOUND,
+            RequestError::general(format!("no model `{name}` is served")),
+        );
     };
     let Some(file) = &model.info.report_file else {
         return error_response(
@@ -173,7 +196,7 @@ async fn generate(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     };
     let model = match state.model(request.model.as_deref()) {
         Ok(model) => model,
-        Err(response) => return response,
+        Err(refusal) => return refusal.into_response(),
     };
     // The checks that need the model: the beam against its vocabulary, the mode its training
     // text chooses, and what that mode refuses.
@@ -188,7 +211,7 @@ async fn generate(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     };
     let permit = match state.permit() {
         Ok(permit) => permit,
-        Err(response) => return response,
+        Err(refusal) => return refusal.into_response(),
     };
     let (events, mut receiver) = mpsc::unbounded_channel();
     if !model.send(Job::Generate(GenerateJob {
@@ -238,11 +261,11 @@ async fn score(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     };
     let model = match state.model(request.model.as_deref()) {
         Ok(model) => model,
-        Err(response) => return response,
+        Err(refusal) => return refusal.into_response(),
     };
     let _permit = match state.permit() {
         Ok(permit) => permit,
-        Err(response) => return response,
+        Err(refusal) => return refusal.into_response(),
     };
     let name = model.info.name.clone();
     let (reply, answer) = oneshot::channel();

@@ -10,8 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Lines of ci-like length, so that a fixture's model is in text mode.
-pub const TEXT: &str =
-    "明月几时有把酒问青天\n不知天上宫阙今夕是何年\n我欲乘风归去又恐琼楼玉宇\n高处不胜寒起舞弄清影\n";
+pub const TEXT: &str = "明月几时有把酒问青天\n不知天上宫阙今夕是何年\n我欲乘风归去又恐琼楼玉宇\n高处不胜寒起舞弄清影\n";
 
 /// How long a test waits for the server to reach a state before it fails.
 pub const DEADLINE: Duration = Duration::from_secs(30);
@@ -61,7 +60,10 @@ impl Server {
     }
 
     pub fn status(&self) -> Value {
-        client::get(self.addr, "/v1/status").unwrap().json().unwrap()
+        client::get(self.addr, "/v1/status")
+            .unwrap()
+            .json()
+            .unwrap()
     }
 
     /// Polls `/v1/status` until `done` holds for it.
@@ -86,4 +88,3 @@ impl Drop for Server {
         }
     }
 }
-
