@@ -278,8 +278,9 @@ mod tests {
         let n = |v| NonZeroUsize::new(v).unwrap();
         Limits {
             max_prompt_chars: n(10),
-            max_tokens: n(100),
-            max_samples: n(4),
+            // above the flags' defaults (200 tokens, 5 samples), which a request may leave out
+            max_tokens: n(300),
+            max_samples: n(5),
             max_score_chars: n(50),
             max_concurrent: n(2),
             max_batch: n(8),
@@ -317,12 +318,12 @@ mod tests {
             (r#"{"repetition_penalty": 0.5}"#, "repetition_penalty"),
             (r#"{"no_repeat_ngram": 0}"#, "no_repeat_ngram"),
             (r#"{"beam": 0}"#, "beam"),
-            (r#"{"beam": 5}"#, "beam"),
+            (r#"{"beam": 6}"#, "beam"),
             (r#"{"seed": -3}"#, "seed"),
             (r#"{"max_tokens": 0}"#, "max_tokens"),
-            (r#"{"max_tokens": 101}"#, "max_tokens"),
+            (r#"{"max_tokens": 301}"#, "max_tokens"),
             (r#"{"paragraphs": 0}"#, "paragraphs"),
-            (r#"{"num_samples": 5}"#, "num_samples"),
+            (r#"{"num_samples": 6}"#, "num_samples"),
             (r#"{"num_samples": 0}"#, "num_samples"),
             (r#"{"prompt": "一二三四五六七八九十冬"}"#, "prompt"),
             (r#"{"stop": ""}"#, "stop"),
