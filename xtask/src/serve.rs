@@ -4,8 +4,8 @@
 //! help); xtask adds `--artifacts` (the workspace's `artifacts/`) unless it is given. Ctrl-C
 //! reaches the server, which stops within a second; xtask exits as it does.
 
-use crate::pipeline::stage::{BIN_DIR_ENV, let_stages_handle_ctrl_c};
-use crate::{describe, project_root, run_command, setup, target_dir};
+use crate::pipeline::stage::{Stage, let_stages_handle_ctrl_c, stage_binaries};
+use crate::{describe, project_root, setup};
 use anyhow::{Context, Result, bail};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -48,17 +48,8 @@ pub(crate) fn run(args: &ServeArgs) -> Result<()> {
 }
 
 /// The release build of the server (or the one in `$JIANGHU_BIN_DIR`), built now when needed.
+/// It is a binary of the generate package, built with the stages, as the pipeline builds them
+/// (the same packages, so the same features, and nothing is compiled twice).
 pub(crate) fn serve_binary() -> Result<PathBuf> {
-    if let Some(dir) = std::env::var_os(BIN_DIR_ENV) {
-        return Ok(PathBuf::from(dir).join(SERVE_BINARY));
-    }
-    run_command(Command::new("cargo").args([
-        "build",
-        "--release",
-        "--package",
-        "generate",
-        "--bin",
-        SERVE_BINARY,
-    ]))?;
-    Ok(target_dir().join("release").join(SERVE_BINARY))
+    Ok(stage_binaries(&Stage::ALL)?.join(SERVE_BINARY))
 }

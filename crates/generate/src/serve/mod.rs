@@ -23,6 +23,7 @@ use api::AppState;
 use request::Limits;
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -61,6 +62,13 @@ pub struct ServeArgs {
     #[arg(long, default_value = "auto")]
     pub device: String,
 
+    /// libtorch's CPU threads in each model's worker. One by default: the batch already shares
+    /// each step among all requests, and on a busy machine libtorch's threads spin waiting for
+    /// each other (on this project's shared 2-core machine, 2 threads made batches of 8 rows
+    /// over 10 times slower than 1 thread).
+    #[arg(long, default_value = "1", value_name = "N")]
+    pub threads: NonZeroUsize,
+
     #[command(flatten)]
     pub limits: Limits,
 }
@@ -83,7 +91,12 @@ pub fn run(args: ServeArgs) -> Result<()> {
                 args.artifacts.display()
             );
         }
-        let handle = worker::spawn(name.clone(), dir, device, args.limits, shutdown.clone())
+        let settings = worker::Settings {
+            device,
+            threads: args.threads,
+            limits: args.limits,
+        };
+        let handle = worker::spawn(name.clone(), dir, settings, shutdown.clone())
             .with_context(|| format!("loading the model of `{name}`"))?;
         eprintln!(
             "loaded {name}: train {}, valid {} bits/char",

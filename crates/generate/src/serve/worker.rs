@@ -24,6 +24,7 @@ use crate::source::{TrainedModel, load_trained, training_text};
 use crate::summary::{GenerateSummary, SampleRecord};
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
@@ -140,13 +141,21 @@ impl ModelHandle {
     }
 }
 
+/// How a model's thread runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub device: tch::Device,
+    /// libtorch's intra-op threads (set in the worker thread: OpenMP's setting is per thread).
+    pub threads: NonZeroUsize,
+    pub limits: Limits,
+}
+
 /// Starts the thread of the model in the train artifact (or artifact root) `path`, named
 /// `name`, and returns once the model is loaded (or failed to load).
 pub fn spawn(
     name: String,
     path: PathBuf,
-    device: tch::Device,
-    limits: Limits,
+    settings: Settings,
     shutdown: Arc<AtomicBool>,
 ) -> anyhow::Result<ModelHandle> {
     let (ready_tx, ready_rx) = mpsc::channel();
@@ -159,7 +168,8 @@ pub fn spawn(
     std::thread::Builder::new()
         .name(thread_name)
         .spawn(move || {
-            let worker = match Worker::load(&name, &path, device, limits) {
+            tch::set_num_threads(settings.threads.get().try_into().unwrap_or(i32::MAX));
+            let worker = match Worker::load(&name, &path, settings.device, settings.limits) {
                 Ok(worker) => worker,
                 Err(e) => {
                     let _ = ready_tx.send(Err(format!("{}: {e}", path.display())));
