@@ -13,6 +13,7 @@ use crate::generate::{Generated, contains_from, prime, repeat_state, step, to_ho
 use crate::mixture::Predictor;
 use crate::sampler::Sampler;
 use model::{LstmLm, LstmState};
+use rayon::prelude::*;
 use tch::{Kind, Tensor};
 use tokenize::{EOS_ID, UNK_ID, Vocab};
 
@@ -49,8 +50,6 @@ pub struct Batch<K> {
     log_probs: Option<Tensor>,
     /// The host copy of `log_probs`, reused between steps.
     host: Vec<f32>,
-    /// Scratch of the n-gram mixture.
-    mix_buffer: Vec<f64>,
 }
 
 impl<K: Clone> Default for Batch<K> {
@@ -60,12 +59,11 @@ impl<K: Clone> Default for Batch<K> {
             state: None,
             log_probs: None,
             host: Vec::new(),
-            mix_buffer: Vec::new(),
         }
     }
 }
 
-impl<K: Clone> Batch<K> {
+impl<K: Clone + Send> Batch<K> {
     pub fn len(&self) -> usize {
         self.rows.len()
     }
@@ -135,24 +133,32 @@ impl<K: Clone> Batch<K> {
         // for a whole batch, since here both are the row's own choice.
         to_host(log_probs, &mut self.host, true, None)?;
         let vocab_size = self.host.len() / self.rows.len();
+        // The host side of a step (the n-gram mixture and the draw over the whole vocabulary)
+        // costs about as much per row as a small LSTM's step for the whole batch: the rows
+        // draw in parallel, each with its own buffer.
+        let mixture = predictor.mixture;
+        let tokens: Vec<(u32, f32)> = self
+            .rows
+            .par_iter_mut()
+            .zip(self.host.par_chunks_exact_mut(vocab_size))
+            .map_init(Vec::new, |buffer, (row, scores)| {
+                if let Some(mixture) = mixture.filter(|_| !row.no_mixture) {
+                    mixture.mix_row(scores, &row.history, buffer);
+                }
+                if !row.sampler.params().allow_unk {
+                    scores[UNK_ID as usize] = f32::NEG_INFINITY;
+                }
+                let token = row.sampler.sample(scores, &row.history);
+                (token, scores[token as usize])
+            })
+            .collect();
         let mut events = Vec::with_capacity(self.rows.len() * 2);
         let mut next = Vec::with_capacity(self.rows.len());
         let mut keep = Vec::with_capacity(self.rows.len());
-        for (row, scores) in self
-            .rows
-            .iter_mut()
-            .zip(self.host.chunks_exact_mut(vocab_size))
-        {
-            if let Some(mixture) = predictor.mixture.filter(|_| !row.no_mixture) {
-                mixture.mix_row(scores, &row.history, &mut self.mix_buffer);
-            }
-            if !row.sampler.params().allow_unk {
-                scores[UNK_ID as usize] = f32::NEG_INFINITY;
-            }
-            let token = row.sampler.sample(scores, &row.history);
+        for (row, (token, log_prob)) in self.rows.iter_mut().zip(tokens) {
             row.history.push(token);
             row.out.tokens.push(token);
-            row.out.log_probs.push(scores[token as usize]);
+            row.out.log_probs.push(log_prob);
             let before = row.text.len();
             let text = if token == EOS_ID {
                 row.paragraphs += 1;
