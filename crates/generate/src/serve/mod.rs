@@ -154,12 +154,15 @@ async fn serve(addr: SocketAddr, state: Arc<AppState>, shutdown: Arc<AtomicBool>
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let bound = listener.local_addr()?;
+    // The handlers are in place before the readiness line, so that a Ctrl-C sent as soon as it
+    // appears stops the server cleanly.
+    let signals = StopSignals::install()?;
     // The line a client (the tests, `cargo xtask bench --serve`) waits for.
     println!("listening on http://{bound}");
     std::io::stdout().flush()?;
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
-        stop_signal().await;
+        signals.recv().await;
         eprintln!("stopping: no new connections; requests in progress end now");
         // The workers end their requests (their streams get an error event) and stop.
         shutdown.store(true, Ordering::SeqCst);
@@ -181,14 +184,32 @@ async fn stopped(mut stop: watch::Receiver<bool>) {
     let _ = stop.wait_for(|&s| s).await;
 }
 
-/// Ctrl-C, SIGTERM or SIGHUP.
-async fn stop_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-    let mut hangup = signal(SignalKind::hangup()).expect("SIGHUP handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-        _ = hangup.recv() => {}
+/// The signals that stop the server: Ctrl-C (SIGINT), SIGTERM and SIGHUP.
+struct StopSignals([tokio::signal::unix::Signal; 3]);
+
+impl StopSignals {
+    fn install() -> Result<StopSignals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let kinds = [
+            SignalKind::interrupt(),
+            SignalKind::terminate(),
+            SignalKind::hangup(),
+        ];
+        let [a, b, c] = kinds.map(signal);
+        Ok(StopSignals([
+            a.context("cannot handle SIGINT")?,
+            b.context("cannot handle SIGTERM")?,
+            c.context("cannot handle SIGHUP")?,
+        ]))
+    }
+
+    /// Waits for the first of them.
+    async fn recv(self) {
+        let [mut interrupt, mut terminate, mut hangup] = self.0;
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+            _ = hangup.recv() => {}
+        }
     }
 }
