@@ -2,7 +2,8 @@
 //! side-by-side comparison with the Python system jianghu replaces, which prints a table and
 //! writes docs/PERFORMANCE.md; with `--quality` training configurations side by side
 //! (`quality`, docs/QUALITY.md); with `--pretrained` the Song ci fine-tuned from a model of the
-//! shi against training from scratch (`pretrained`, docs/PRETRAINING.md).
+//! shi against training from scratch (`pretrained`, docs/PRETRAINING.md); with `--serve` a load
+//! test of the server (`serve`).
 //!
 //! The comparison is its own crate, `tools/bench-compare` (which see for how it measures): this
 //! module makes libtorch and the corpus available, hands the harness the workspace, the corpus
@@ -12,6 +13,7 @@
 
 mod pretrained;
 mod quality;
+mod serve;
 
 use crate::{cache_dir, fetch_data, project_root, run_command, setup};
 use anyhow::{Context, Result, bail};
@@ -35,10 +37,26 @@ pub(crate) struct BenchArgs {
     /// (about 4 × the budget, plus the release build)
     #[arg(long, conflicts_with = "compare")]
     quality: bool,
+    /// Load-test `jianghu-serve`: N concurrent streaming clients on loopback for a bounded
+    /// time against the latest model of --corpus, for each N of --clients; prints requests/s,
+    /// tokens/s, p50/p99 latency to the first token and per request, and the tokens/s ratio of
+    /// the largest N to the smallest (needs a trained model: `cargo xtask pipeline --preset
+    /// quick` makes one in about a minute)
+    #[arg(long, conflicts_with_all = ["compare", "quality"])]
+    serve: bool,
+    /// With --serve: the client counts
+    #[arg(long, value_delimiter = ',', default_value = "1,8,32", requires = "serve", value_parser = clap::value_parser!(u32).range(1..))]
+    clients: Vec<u32>,
+    /// With --serve: how long the clients of each count send requests
+    #[arg(long, default_value = "20s", requires = "serve", value_parser = humantime::parse_duration)]
+    duration: std::time::Duration,
+    /// With --serve: tokens each request generates
+    #[arg(long, default_value_t = 64, requires = "serve", value_parser = clap::value_parser!(u32).range(1..))]
+    tokens: u32,
     /// Train a model of the Tang and Song shi, then the Song ci and a 2,000-ci corpus each from
     /// scratch and fine-tuned from it, for the same budget each, and write docs/PRETRAINING.md
     /// (about the pretraining budget + 4 × the budget, plus the release build)
-    #[arg(long, conflicts_with_all = ["compare", "quality"])]
+    #[arg(long, conflicts_with_all = ["compare", "quality", "serve"])]
     pretrained: bool,
     /// With --quality: the training budget of each configuration; with --pretrained: of each
     /// run on the ci
@@ -47,7 +65,7 @@ pub(crate) struct BenchArgs {
     /// With --pretrained: the training budget of the shi model
     #[arg(long, default_value = "8m", requires = "pretrained")]
     pretrain_budget: String,
-    /// With --compare or --quality: the corpus, a folder name under data/ (or, with
+    /// With --compare, --quality or --serve: the corpus, a folder name under data/ (or, with
     /// --compare, a path to a folder of .txt files)
     #[arg(long, default_value = "songci")]
     corpus: String,
@@ -58,7 +76,7 @@ pub(crate) struct BenchArgs {
     #[arg(long, requires = "compare")]
     quick: bool,
     /// Without --compare: run only these packages' benchmarks (default: every package's)
-    #[arg(long = "package", short = 'p', conflicts_with_all = ["compare", "quality", "pretrained"])]
+    #[arg(long = "package", short = 'p', conflicts_with_all = ["compare", "quality", "pretrained", "serve"])]
     packages: Vec<String>,
     /// Internal: run the command after `--` and write its wall time, CPU time and peak RSS
     /// as JSON to FILE
@@ -74,6 +92,14 @@ pub(crate) fn run(args: &BenchArgs) -> Result<()> {
         return run_wrapper(&args.rest, into);
     }
     setup::run()?;
+    if args.serve {
+        return serve::run(&serve::ServeBench {
+            corpus: args.corpus.clone(),
+            clients: args.clients.iter().map(|&n| n as usize).collect(),
+            duration: args.duration,
+            tokens: args.tokens as usize,
+        });
+    }
     if args.quality {
         return quality::run(&args.corpus, &args.budget);
     }

@@ -1,5 +1,6 @@
 //! `cargo xtask`: sets up libtorch, fetches the default corpora, runs the pipeline or one stage,
-//! inspects artifacts, writes reports, benchmarks, and runs the tests.
+//! inspects artifacts, writes reports, serves the models over HTTP, benchmarks, and runs the
+//! tests.
 //!
 //! A plain binary with one module per subcommand (rust-analyzer's xtask convention). It never
 //! depends on `tch`: it must build before libtorch exists, because installing libtorch is its job.
@@ -9,6 +10,7 @@ mod fetch_data;
 mod inspect;
 mod pipeline;
 mod report;
+mod serve;
 mod setup;
 mod test;
 
@@ -50,6 +52,10 @@ enum Task {
     /// Write artifacts/<corpus>/report.html: lineage, stage figures, loss curve and samples of
     /// the latest run, in one self-contained page.
     Report(report::ReportArgs),
+    /// Serve the latest trained models over HTTP with a page at `/` (`jianghu-serve`, built
+    /// first), e.g. `cargo xtask serve songci --port 8080`; `cargo xtask serve --help` lists
+    /// the server's flags.
+    Serve(serve::ServeArgs),
     /// Check formatting, run clippy with warnings denied, and run the whole test suite.
     Test,
     /// Run the criterion benchmarks, or with `--compare` time every stage against the Python
@@ -79,6 +85,7 @@ fn run(cli: Cli) -> Result<()> {
         Task::Generate(args) => pipeline::single::run(Stage::Generate, &args),
         Task::Inspect(args) => inspect::run(&args),
         Task::Report(args) => report::run(&args),
+        Task::Serve(args) => serve::run(&args),
         Task::Test => test::run(),
         Task::Bench(args) => bench::run(&args),
     }

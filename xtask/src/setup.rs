@@ -7,6 +7,8 @@
 //! `cargo build`/`cargo test` work afterwards; the stage crates' build script embeds the library
 //! directory as an rpath, so binaries run without `LD_LIBRARY_PATH`.
 
+pub(crate) mod browser;
+
 use crate::{cache_dir, project_root};
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};

@@ -1,6 +1,7 @@
 //! `cargo xtask test`: what CI runs. Installs libtorch when missing, then formatting, clippy with
-//! warnings denied, every test of the workspace, and the end-to-end pipeline test on the debug
-//! stage binaries (`xtask/tests/pipeline_e2e.rs`).
+//! warnings denied, every test of the workspace, the end-to-end pipeline test on the debug
+//! stage binaries (`xtask/tests/pipeline_e2e.rs`), and the browser test of the server's page
+//! (`crates/generate/tests/serve_browser.rs`, after installing chromium when it is missing).
 
 use crate::pipeline::stage::{BIN_DIR_ENV, Stage};
 use crate::{run_command, setup, target_dir};
@@ -40,5 +41,17 @@ pub(crate) fn run() -> Result<()> {
             ])
             .env(BIN_DIR_ENV, target_dir().join("debug")),
     )?;
+    // The test skips itself, saying so, when the browser could not be installed.
+    setup::browser::ensure();
+    run_command(Command::new("cargo").args([
+        "test",
+        "--package",
+        "generate",
+        "--test",
+        "serve_browser",
+        "--",
+        "--ignored",
+        "--nocapture",
+    ]))?;
     Ok(())
 }

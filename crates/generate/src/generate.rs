@@ -223,7 +223,7 @@ pub fn generate_batch_masked<'a>(
 }
 
 /// Whether `text` contains `needle` in a match that ends after byte `before` (the new part).
-fn contains_from(text: &str, needle: &str, before: usize) -> bool {
+pub(crate) fn contains_from(text: &str, needle: &str, before: usize) -> bool {
     let mut start = before.saturating_sub(needle.len());
     while !text.is_char_boundary(start) {
         start -= 1;

@@ -13,11 +13,16 @@
 //! names mode), `samples.jsonl` (one [`SampleRecord`] per sample), `metrics.json` (the
 //! [`GenerateSummary`], also the manifest's metrics). Its params are the [`GenerateConfig`].
 //!
+//! `jianghu-serve` ([`serve`], behind `torch`) keeps models in memory and serves them over HTTP,
+//! decoding concurrent requests together with continuous batching; [`client`] is a small
+//! blocking client of its API.
+//!
 //! The stage's contract (the flags [`GenerateConfig`] with their checks, the file names,
 //! [`GenerateSummary`] and [`SampleRecord`]) builds without libtorch: everything that loads or
 //! runs a model is behind the default feature `torch`, so that the orchestrator can depend on the
 //! contract before libtorch is installed.
 
+pub mod client;
 pub mod config;
 pub mod error;
 pub mod form;
@@ -42,6 +47,7 @@ model::torch_only! {
     pub mod mixture;
     pub mod names;
     pub mod score;
+    pub mod serve;
     pub mod source;
     pub mod stage;
 
@@ -52,7 +58,7 @@ model::torch_only! {
     pub use interactive::{continue_prompt, interactive, mode_choice};
     pub use mixture::{Mixture, Predictor};
     pub use names::{NameCounts, NameRun, generate_names};
-    pub use score::{ScoreReport, score_path};
+    pub use score::{ScoreReport, score_path, score_text};
     pub use source::{TrainedModel, load_trained, open_train};
     pub use stage::{GenerateOutcome, run, run_streaming};
 }

@@ -137,13 +137,7 @@ pub fn score_path(
     path: &Path,
     no_mixture: bool,
 ) -> Result<ScoreReport, GenerateError> {
-    let clean = trained
-        .tokenize
-        .open_input(clean::STAGE, clean::FORMAT_VERSION)?;
-    let rules = clean::Rules::from_artifact(&clean).map_err(|e| GenerateError::BadModel {
-        dir: clean.dir().to_path_buf(),
-        message: e.to_string(),
-    })?;
+    let rules = clean_rules(trained)?;
     let files = score_files(path)?;
     let mut text = String::new();
     let (mut paragraphs, mut chars) = (0, 0);
@@ -156,12 +150,64 @@ pub fn score_path(
         chars += doc.cleaned.chars_out as usize;
         text.push_str(&doc.cleaned.to_text());
     }
-    let ids = trained.tokenizer.encode(&text);
+    let cleaned = Cleaned {
+        text,
+        paragraphs,
+        chars,
+    };
+    score_cleaned(trained, cleaned, no_mixture, files).map_err(|e| match e {
+        GenerateError::Param(m) => GenerateError::Param(format!("--score {}: {m}", path.display())),
+        e => e,
+    })
+}
+
+/// Cleans and scores `text` as [`score_path`] scores a file (the report names no files): the
+/// server's `POST /v1/score`.
+pub fn score_text(
+    trained: &TrainedModel,
+    text: &str,
+    no_mixture: bool,
+) -> Result<ScoreReport, GenerateError> {
+    let rules = clean_rules(trained)?;
+    let doc = clean::clean_text(text, &rules);
+    let cleaned = Cleaned {
+        paragraphs: doc.paragraphs.len(),
+        chars: doc.chars_out as usize,
+        text: doc.to_text(),
+    };
+    score_cleaned(trained, cleaned, no_mixture, vec![])
+}
+
+/// The clean rules of the model's own clean artifact.
+fn clean_rules(trained: &TrainedModel) -> Result<clean::Rules, GenerateError> {
+    let clean = trained
+        .tokenize
+        .open_input(clean::STAGE, clean::FORMAT_VERSION)?;
+    clean::Rules::from_artifact(&clean).map_err(|e| GenerateError::BadModel {
+        dir: clean.dir().to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// Cleaned text with its counts.
+struct Cleaned {
+    text: String,
+    paragraphs: usize,
+    chars: usize,
+}
+
+/// Tokenizes and scores cleaned text.
+fn score_cleaned(
+    trained: &TrainedModel,
+    cleaned: Cleaned,
+    no_mixture: bool,
+    files: Vec<PathBuf>,
+) -> Result<ScoreReport, GenerateError> {
+    let ids = trained.tokenizer.encode(&cleaned.text);
     if ids.is_empty() {
-        return Err(GenerateError::Param(format!(
-            "--score {}: no text is left after cleaning",
-            path.display()
-        )));
+        return Err(GenerateError::Param(
+            "no text is left after cleaning".into(),
+        ));
     }
     let predictor = trained.predictor(no_mixture);
     let nll = total_nll(predictor, &ids);
@@ -169,12 +215,12 @@ pub fn score_path(
     let mean_nll = nll / tokens as f64;
     Ok(ScoreReport {
         files,
-        paragraphs,
+        paragraphs: cleaned.paragraphs,
         tokens,
-        chars,
+        chars: cleaned.chars,
         mean_nll,
         perplexity: mean_nll.exp(),
-        bits_per_char: nll / std::f64::consts::LN_2 / chars.max(1) as f64,
+        bits_per_char: nll / std::f64::consts::LN_2 / cleaned.chars.max(1) as f64,
         unk_rate: ids.iter().filter(|&&t| t == UNK_ID).count() as f64 / tokens as f64,
         mixture_lambda: predictor.mixture.map(|m| m.lambda()),
     })

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod server;
+
 use artifact::fixture::torch_lock;
 use artifact::{Begin, InputRef, Producer, StageSpec};
 use model::{LstmLm, ModelConfig};
