@@ -214,11 +214,11 @@ async fn generate(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
         Err(refusal) => return refusal.into_response(),
     };
     let (events, mut receiver) = mpsc::unbounded_channel();
-    if !model.send(Job::Generate(GenerateJob {
+    if !model.send(Job::Generate(Box::new(GenerateJob {
         config,
         mode,
         events,
-    })) {
+    }))) {
         return worker_gone();
     }
     if request.stream {

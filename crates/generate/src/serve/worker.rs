@@ -82,7 +82,8 @@ pub struct GenerateJob {
 
 /// Work for a model's thread.
 pub enum Job {
-    Generate(GenerateJob),
+    /// Boxed: a request's flags are large beside a score request.
+    Generate(Box<GenerateJob>),
     Score {
         request: ScoreRequest,
         reply: oneshot::Sender<Result<ScoreReport, Failure>>,
@@ -317,7 +318,7 @@ impl Worker {
             incoming.extend(jobs.try_iter());
             for job in incoming {
                 match job {
-                    Job::Generate(job) => pending.push_back(job),
+                    Job::Generate(job) => pending.push_back(*job),
                     Job::Score { request, reply } => {
                         let result = score_text(&self.trained, &request.text, request.no_mixture)
                             .map_err(|e| match e {
