@@ -6,8 +6,8 @@
 use crate::config::{GenerateConfig, Task, parse_device};
 use crate::continuation::continuations;
 use crate::error::GenerateError;
-use crate::form::decode::form_samples;
-use crate::form::{FormTally, TokenShapes, resolve_forms, sample_blocks, unconstrained_metrics};
+use crate::form::decode::all_form_samples;
+use crate::form::{TokenShapes, constrained_metrics, resolve_forms, unconstrained_metrics};
 use crate::generate::Generated;
 use crate::metrics::{WindowIndex, distinct_n, repeated_ngram_rate};
 use crate::mixture::{Mixture, Predictor};
@@ -134,51 +134,27 @@ pub fn run_streaming(
     // The texts written (prompt + continuation, or the name) and which samples they are.
     let (generated, texts, kept): (Vec<Generated>, Vec<String>, Vec<usize>) = match choice.mode {
         Mode::Text if !requests.is_empty() => {
-            let vocab = tokenizer.vocab();
-            let acrostic: Vec<char> = config.acrostic.as_deref().unwrap_or("").chars().collect();
-            let (mut generated, mut texts) = (vec![], vec![]);
-            prompts.clear();
-            let blocks = sample_blocks(config.num_samples, requests.len());
-            for (request, block) in requests.iter().zip(blocks) {
-                if block.is_empty() {
-                    continue;
-                }
-                let priming = encode_prompt(&tokenizer, &request.priming);
-                let start = generated.len();
-                for k in 0..block.len() {
-                    on_text(start + k, &request.priming);
-                }
-                let mut on_token = |i: usize, t: u32| {
-                    on_text(
-                        start + i,
-                        if t == tokenize::EOS_ID {
-                            "\n"
-                        } else {
-                            vocab.token(t)
-                        },
-                    )
-                };
-                let results = form_samples(
-                    predictor,
-                    vocab,
-                    request,
-                    &priming.ids,
-                    config,
-                    block,
-                    &mut on_token,
-                )?;
-                let form = &request.form;
-                let mut tally = FormTally::new(&form.name, Some(&form.pattern), true);
-                for (g, state) in results {
-                    let text = format!("{}{}", request.priming, tokenizer.decode(&g.tokens));
-                    tally.add(form, &text, &acrostic);
-                    tally.add_cost(state.cost, state.steps, state.rhyme_fallbacks);
-                    texts.push(text);
-                    prompts.push(request.priming.clone());
-                    generated.push(g);
-                }
-                summary.forms.push(tally.finish());
-            }
+            let samples = all_form_samples(predictor, &tokenizer, &requests, config, on_text)?;
+            prompts = samples
+                .iter()
+                .map(|s| requests[s.form].priming.clone())
+                .collect();
+            let texts: Vec<String> = samples
+                .iter()
+                .zip(&prompts)
+                .map(|(s, priming)| format!("{priming}{}", tokenizer.decode(&s.generated.tokens)))
+                .collect();
+            let checked: Vec<_> = samples
+                .iter()
+                .zip(&texts)
+                .map(|(s, text)| (s.form, text.as_str(), &s.state))
+                .collect();
+            summary.forms = constrained_metrics(
+                &requests,
+                &checked,
+                config.acrostic.as_deref().unwrap_or(""),
+            );
+            let generated: Vec<Generated> = samples.into_iter().map(|s| s.generated).collect();
             let kept = (0..generated.len()).collect();
             (generated, texts, kept)
         }

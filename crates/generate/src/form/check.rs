@@ -211,6 +211,31 @@ pub fn unconstrained_metrics<'a>(
     tally.finish()
 }
 
+/// The form metrics of a constrained run: per form of `requests` that got samples, its samples'
+/// texts (`(form index, text with its priming, final form state)`) checked against it, with
+/// the mask's cost; `acrostic` is the run's `--acrostic`.
+pub fn constrained_metrics<'a>(
+    requests: &[crate::form::FormRequest],
+    samples: &[(usize, &'a str, &'a crate::form::FormState)],
+    acrostic: &str,
+) -> Vec<FormMetrics> {
+    let acrostic: Vec<char> = acrostic.chars().collect();
+    requests
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| samples.iter().any(|(of, _, _)| of == k))
+        .map(|(k, request)| {
+            let form = &request.form;
+            let mut tally = FormTally::new(&form.name, Some(&form.pattern), true);
+            for (_, text, state) in samples.iter().filter(|(of, _, _)| *of == k) {
+                tally.add(form, text, &acrostic);
+                tally.add_cost(state.cost, state.steps, state.rhyme_fallbacks);
+            }
+            tally.finish()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

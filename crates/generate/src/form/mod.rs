@@ -21,7 +21,7 @@ model::torch_only! {
     pub mod decode;
 }
 
-pub use check::{FormMetrics, FormTally, unconstrained_metrics};
+pub use check::{FormMetrics, FormTally, constrained_metrics, unconstrained_metrics};
 pub use constraint::{FormState, MAX_TITLE_CHARS, Template};
 pub use request::{FormRequest, resolve_forms, sample_blocks};
 pub use shapes::{Shape, TokenShapes};

@@ -16,9 +16,9 @@ use super::request::{Limits, RequestError, ScoreRequest};
 use crate::beam::beam_search;
 use crate::config::GenerateConfig;
 use crate::error::GenerateError;
-use crate::form::decode::form_samples;
+use crate::form::decode::all_form_samples;
 use crate::form::{
-    FormRequest, FormState, FormTally, TokenShapes, resolve_forms, sample_blocks,
+    FormRequest, FormState, TokenShapes, constrained_metrics, resolve_forms, sample_blocks,
     unconstrained_metrics,
 };
 use crate::generate::Generated;
@@ -473,7 +473,6 @@ impl Worker {
         limits: &crate::config::Limits,
     ) -> Result<Vec<Finished>, GenerateError> {
         let predictor = self.trained.predictor(config.no_mixture);
-        let vocab = self.trained.tokenizer.vocab();
         if forms.is_empty() {
             let width = config.beam.expect("a beam request");
             let generated = beam_search(
@@ -493,31 +492,16 @@ impl Worker {
                 })
                 .collect());
         }
-        let mut finished = Vec::new();
-        for (k, (request, block)) in forms
-            .iter()
-            .zip(sample_blocks(config.num_samples, forms.len()))
-            .enumerate()
-        {
-            if block.is_empty() {
-                continue;
-            }
-            let priming = encode_prompt(&self.trained.tokenizer, &request.priming);
-            let results = form_samples(
-                predictor,
-                vocab,
-                request,
-                &priming.ids,
-                config,
-                block,
-                &mut |_, _| {},
-            )?;
-            finished.extend(results.into_iter().map(|(generated, state)| Finished {
-                generated,
-                priming: request.priming.clone(),
-                form: Some((k, state)),
-            }));
-        }
+        let samples =
+            all_form_samples(predictor, &self.trained.tokenizer, forms, config, &mut |_, _| {})?;
+        let finished = samples
+            .into_iter()
+            .map(|s| Finished {
+                generated: s.generated,
+                priming: forms[s.form].priming.clone(),
+                form: Some((s.form, s.state)),
+            })
+            .collect();
         Ok(finished)
     }
 
@@ -603,24 +587,12 @@ impl Worker {
                 _ => vec![],
             }
         } else {
-            let acrostic: Vec<char> = config.acrostic.as_deref().unwrap_or("").chars().collect();
-            forms
+            let checked: Vec<_> = finished
                 .iter()
-                .enumerate()
-                .map(|(k, request)| {
-                    let form = &request.form;
-                    let mut tally = FormTally::new(&form.name, Some(&form.pattern), true);
-                    for (f, text) in finished.iter().zip(&texts) {
-                        if let Some((of, state)) = &f.form
-                            && *of == k
-                        {
-                            tally.add(form, text, &acrostic);
-                            tally.add_cost(state.cost, state.steps, state.rhyme_fallbacks);
-                        }
-                    }
-                    tally.finish()
-                })
-                .collect()
+                .zip(&texts)
+                .filter_map(|(f, text)| f.form.as_ref().map(|(k, state)| (*k, text.as_str(), state)))
+                .collect();
+            constrained_metrics(forms, &checked, config.acrostic.as_deref().unwrap_or(""))
         };
         let primings: Vec<String> = finished.iter().map(|f| f.priming.clone()).collect();
         let generated: Vec<Generated> = finished.into_iter().map(|f| f.generated).collect();
