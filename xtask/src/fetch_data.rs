@@ -75,13 +75,14 @@ pub(crate) fn run(args: &FetchArgs) -> Result<()> {
     write_corpus(&shi, &numbered_files("shi", &package.shi))?;
     write_corpus(&names, &[("names.txt".to_owned(), lines(&package.names))])?;
     eprintln!(
-        "fetch-data: wrote {} ci to {}, {} shi to {} and {} poet names to {}",
+        "fetch-data: wrote {} ci to {}, {} shi to {} and {} poet names to {} ({} poems of the package have no text and were left out)",
         package.ci.len(),
         songci.display(),
         package.shi.len(),
         shi.display(),
         package.names.len(),
-        names.display()
+        names.display(),
+        package.without_text
     );
     Ok(())
 }
@@ -176,6 +177,8 @@ struct Package {
     ci: Vec<String>,
     shi: Vec<String>,
     names: Vec<String>,
+    /// Poems left out because they have no text.
+    without_text: usize,
 }
 
 /// Where a file of the package goes, and its place in the order the poems are written in.
@@ -236,6 +239,7 @@ fn read_package(tarball: &Path) -> Result<Package> {
         ci: Vec::new(),
         shi: Vec::new(),
         names: Vec::new(),
+        without_text: 0,
     };
     let mut seen = HashSet::new();
     let mut author_lists = 0;
@@ -243,17 +247,21 @@ fn read_package(tarball: &Path) -> Result<Package> {
         match kind {
             PackageFile::Ci(..) => {
                 let ci: Vec<Ci> = serde_json::from_str(&text).with_context(|| path.clone())?;
-                package.ci.extend(
-                    ci.into_iter()
-                        .filter_map(|c| poem_line(&c.rhythmic, &c.paragraphs)),
-                );
+                for c in ci {
+                    match poem_line(&c.rhythmic, &c.paragraphs) {
+                        Some(line) => package.ci.push(line),
+                        None => package.without_text += 1,
+                    }
+                }
             }
             PackageFile::Shi(..) => {
                 let shi: Vec<Shi> = serde_json::from_str(&text).with_context(|| path.clone())?;
-                package.shi.extend(
-                    shi.into_iter()
-                        .filter_map(|s| poem_line(&s.title, &s.paragraphs)),
-                );
+                for s in shi {
+                    match poem_line(&s.title, &s.paragraphs) {
+                        Some(line) => package.shi.push(line),
+                        None => package.without_text += 1,
+                    }
+                }
             }
             PackageFile::Authors(_) => {
                 author_lists += 1;
@@ -401,6 +409,7 @@ mod tests {
             ]
         );
         assert_eq!(package.names, ["苏轼", "柳永", "宋太祖"]);
+        assert_eq!(package.without_text, 1);
         assert_eq!(lines(&package.names), "苏轼\n柳永\n宋太祖\n");
     }
 
