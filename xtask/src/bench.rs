@@ -170,3 +170,10 @@ fn write_atomically(path: &Path, text: &str) -> Result<()> {
     std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
 }
+
+/// A load average (1 / 5 / 15 min) as the benchmark documents print it.
+fn format_load(load: Option<[f64; 3]>) -> String {
+    load.map_or("unknown".into(), |[a, b, c]| {
+        format!("{a:.2} / {b:.2} / {c:.2}")
+    })
+}
