@@ -3,6 +3,7 @@
 //! its length limit, its paragraph count or the stop string.
 
 pub use crate::config::Limits;
+use crate::batch::{Batch, RowEvent};
 use crate::error::GenerateError;
 use crate::form::FormState;
 use crate::mixture::{Mixture, Predictor};
@@ -81,25 +82,26 @@ pub fn to_host(
     allow_unk: bool,
     mixture: Option<(&Mixture, &[Vec<u32>])>,
 ) -> Result<(), GenerateError> {
-    let flat = log_probs
+    let mixed = mixture.map(|(mixture, contexts)| mixture.mix(log_probs, contexts));
+    copy_to_host(mixed.as_ref().unwrap_or(log_probs), host)?;
+    if !allow_unk {
+        let vocab_size = *log_probs.size().last().expect("rows of log-probabilities") as usize;
+        for row in host.chunks_exact_mut(vocab_size) {
+            row[UNK_ID as usize] = f32::NEG_INFINITY;
+        }
+    }
+    Ok(())
+}
+
+/// Copies a float tensor to the host into `host` (row-major), reusing its allocation.
+pub(crate) fn copy_to_host(tensor: &Tensor, host: &mut Vec<f32>) -> Result<(), GenerateError> {
+    let flat = tensor
         .to_kind(Kind::Float)
         .to_device(Device::Cpu)
         .contiguous();
     let numel = flat.numel();
     host.resize(numel, 0.0);
     flat.f_copy_data(host, numel)?;
-    let vocab_size = *log_probs.size().last().expect("rows of log-probabilities") as usize;
-    if let Some((mixture, contexts)) = mixture {
-        let mut buffer = Vec::new();
-        for (row, ids) in host.chunks_exact_mut(vocab_size).zip(contexts) {
-            mixture.mix_row(row, ids, &mut buffer);
-        }
-    }
-    if !allow_unk {
-        for row in host.chunks_exact_mut(vocab_size) {
-            row[UNK_ID as usize] = f32::NEG_INFINITY;
-        }
-    }
     Ok(())
 }
 
@@ -137,7 +139,9 @@ pub fn generate_batch_streaming<'a>(
 
 /// [`generate_batch_streaming`] where each sample may keep a form: `forms[i]` masks row `i`
 /// before sampler `i` sees it, overrules a token the sampler's own bans left it with when it
-/// is not allowed, and ends the sample when its template is complete.
+/// is not allowed, and ends the sample when its template is complete. The samples are the rows
+/// of one [`Batch`], stepped until the last one ends; the samplers and forms are left as their
+/// last draws left them.
 pub fn generate_batch_masked<'a>(
     predictor: impl Into<Predictor<'a>>,
     vocab: &Vocab,
@@ -147,79 +151,46 @@ pub fn generate_batch_masked<'a>(
     mut forms: Option<&mut [FormState]>,
     on_token: &mut dyn FnMut(usize, u32),
 ) -> Result<Vec<Generated>, GenerateError> {
-    let Predictor { lm: model, mixture } = predictor.into();
-    let n = samplers.len();
-    let vocab_size = model.config().vocab_size as usize;
-    let mut out: Vec<Generated> = (0..n)
+    let predictor = predictor.into();
+    let mut out: Vec<Generated> = (0..samplers.len())
         .map(|_| Generated {
             tokens: vec![],
             log_probs: vec![],
         })
         .collect();
-    if n == 0 || limits.max_tokens == 0 {
+    if samplers.is_empty() || limits.max_tokens == 0 {
         return Ok(out);
     }
-    let (state, log_probs) = prime(model, prompt);
-    let mut state = repeat_state(&state, n as i64);
-    let mut log_probs = log_probs.repeat([n as i64, 1]);
-    let mut texts = vec![String::new(); n];
-    let mut eos_seen = vec![0usize; n];
-    let mut done = vec![false; n];
-    let mut history: Vec<Vec<u32>> = vec![prompt.to_vec(); n];
-    let mut host = Vec::new();
-    let allow_unk = samplers[0].params().allow_unk;
-    loop {
-        to_host(
-            &log_probs,
-            &mut host,
-            allow_unk,
-            mixture.map(|m| (m, history.as_slice())),
-        )?;
-        let mut next = vec![EOS_ID; n];
-        for i in 0..n {
-            if done[i] {
-                continue;
-            }
-            let row = &mut host[i * vocab_size..(i + 1) * vocab_size];
-            let form = forms.as_deref_mut().map(|f| &mut f[i]);
-            let token = match form {
-                None => samplers[i].sample(row, &history[i]),
-                Some(form) => {
-                    form.mask(row);
-                    let mut token = samplers[i].sample(row, &history[i]);
-                    if !form.permits(token) {
-                        token = form.best_allowed(row);
+    let rows = samplers
+        .iter()
+        .enumerate()
+        .map(|(i, sampler)| {
+            let form = forms.as_deref().map(|f| f[i].clone());
+            (i, sampler.clone(), form)
+        })
+        .collect();
+    let mut batch = Batch::default();
+    batch.join(predictor.lm, prompt, rows, limits, false);
+    while !batch.is_empty() {
+        for event in batch.step(predictor, vocab)? {
+            match event {
+                RowEvent::Token { key, token, .. } => on_token(key, token),
+                RowEvent::Finished {
+                    key,
+                    sample,
+                    form,
+                    sampler,
+                } => {
+                    out[key] = sample;
+                    samplers[key] = *sampler;
+                    if let (Some(forms), Some(form)) = (forms.as_deref_mut(), form) {
+                        forms[key] = form;
                     }
-                    form.advance(token);
-                    token
                 }
-            };
-            next[i] = token;
-            on_token(i, token);
-            history[i].push(token);
-            out[i].tokens.push(token);
-            out[i].log_probs.push(row[token as usize]);
-            let before = texts[i].len();
-            if token == EOS_ID {
-                texts[i].push('\n');
-                eos_seen[i] += 1;
-            } else {
-                texts[i].push_str(vocab.token(token));
             }
-            let stopped = limits
-                .stop
-                .as_deref()
-                .is_some_and(|s| contains_from(&texts[i], s, before));
-            done[i] = out[i].tokens.len() >= limits.max_tokens
-                || limits.paragraphs.is_some_and(|p| eos_seen[i] >= p)
-                || stopped
-                || forms.as_deref().is_some_and(|f| f[i].is_done());
         }
-        if done.iter().all(|&d| d) {
-            return Ok(out);
-        }
-        (state, log_probs) = step(model, &state, &next);
     }
+    Ok(out)
 }
 
 /// Whether `text` contains `needle` in a match that ends after byte `before` (the new part).

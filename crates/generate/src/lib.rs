@@ -40,6 +40,7 @@ pub use sampler::{Sampler, SamplingParams};
 pub use summary::{GenerateSummary, SampleRecord, read_samples};
 
 model::torch_only! {
+    pub mod batch;
     pub mod beam;
     pub mod continuation;
     pub mod generate;

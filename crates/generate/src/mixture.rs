@@ -12,6 +12,8 @@ use crate::error::GenerateError;
 use artifact::Artifact;
 use model::LstmLm;
 use ngram::{FILE_NAME as NGRAM_FILE, NgramModel, mix_log_probs};
+use rayon::prelude::*;
+use tch::{Kind, Tensor};
 use tokenize::EOS_ID;
 
 /// The n-gram model and the LSTM's weight λ in the mixture.
@@ -19,6 +21,9 @@ use tokenize::EOS_ID;
 pub struct Mixture {
     ngram: NgramModel,
     lambda: f64,
+    /// The n-gram model's distribution after the empty context (`[1, V]`, float32): the dense
+    /// part of every row ([`NgramModel::sparse_distribution`]).
+    unigram: Tensor,
 }
 
 /// What decoding draws from: the LSTM, and the mixture when there is one.
@@ -68,7 +73,9 @@ impl Mixture {
 
     /// A mixture with the LSTM's weight `lambda` (in [0, 1]).
     pub fn new(ngram: NgramModel, lambda: f64) -> Mixture {
+        let unigram: Vec<f32> = ngram.distribution(&[]).iter().map(|&p| p as f32).collect();
         Mixture {
+            unigram: Tensor::from_slice(&unigram).view([1, -1]),
             ngram,
             lambda: lambda.clamp(0.0, 1.0),
         }
@@ -95,23 +102,63 @@ impl Mixture {
             .collect()
     }
 
-    /// Replaces the LSTM's next-token log-probabilities `row` by the mixture's, for the ids
-    /// generated so far after the opening `<eos>` (`ids`: the prompt and the sample so far).
-    /// `buffer` is reused between calls.
-    pub fn mix_row(&self, row: &mut [f32], ids: &[u32], buffer: &mut Vec<f64>) {
-        // the n-gram model sees what the LSTM saw: <eos>, then the ids
-        let keep = self.ngram.order().saturating_sub(1);
-        let context: Vec<u32> = if ids.len() >= keep {
-            ids[ids.len() - keep..].to_vec()
-        } else {
-            std::iter::once(EOS_ID).chain(ids.iter().copied()).collect()
-        };
-        buffer.resize(row.len(), 0.0);
-        self.ngram.distribution_into(&context, buffer);
-        let (l, g) = (self.lambda, 1.0 - self.lambda);
-        for (lp, &p) in row.iter_mut().zip(buffer.iter()) {
-            *lp = (l * f64::from(*lp).exp() + g * p).ln() as f32;
+    /// The mixture's next-token log-probabilities for the LSTM's `log_probs` (`[B, V]`), row
+    /// `b` continuing `contexts[b]` (the prompt and the sample so far, after the opening
+    /// `<eos>`). Each n-gram row is its dense unigram part scaled, plus a few sparse terms
+    /// looked up on the host (rows in parallel); the mixing is done for the whole batch by
+    /// libtorch, vectorised: one exp and one log per token.
+    pub fn mix<C: AsRef<[u32]> + Sync>(&self, log_probs: &Tensor, contexts: &[C]) -> Tensor {
+        // (a tensor is not Sync: the rows borrow the n-gram model alone)
+        let ngram = &self.ngram;
+        let rows: Vec<(f64, Vec<(u32, f64)>)> = contexts
+            .par_iter()
+            .map(|ids| {
+                let mut sparse = Vec::new();
+                let weight = ngram.sparse_distribution(&ngram_context(ngram, ids.as_ref()), &mut sparse);
+                (weight, sparse)
+            })
+            .collect();
+        let g = 1.0 - self.lambda;
+        let weights: Vec<f32> = rows.iter().map(|(w, _)| (g * w) as f32).collect();
+        let (mut at_row, mut at_id, mut terms) = (Vec::new(), Vec::new(), Vec::new());
+        for (b, (_, sparse)) in rows.iter().enumerate() {
+            for &(id, term) in sparse {
+                at_row.push(b as i64);
+                at_id.push(i64::from(id));
+                terms.push((g * term) as f32);
+            }
         }
+        let _guard = tch::no_grad_guard();
+        let device = log_probs.device();
+        let on_device = |t: Tensor| t.to_device(device);
+        let mut mixed = log_probs.to_kind(Kind::Float).exp();
+        let _ = mixed.f_mul_scalar_(self.lambda);
+        let _ = mixed.addcmul_(
+            &on_device(Tensor::from_slice(&weights).view([-1, 1])),
+            &on_device(self.unigram.shallow_clone()),
+        );
+        if !terms.is_empty() {
+            let _ = mixed.index_put_(
+                &[
+                    Some(on_device(Tensor::from_slice(&at_row))),
+                    Some(on_device(Tensor::from_slice(&at_id))),
+                ],
+                &on_device(Tensor::from_slice(&terms)),
+                true,
+            );
+        }
+        mixed.log_()
+    }
+}
+
+/// What the n-gram model sees of `ids`: what the LSTM saw, `<eos>` and then the ids (its last
+/// `order − 1`).
+fn ngram_context(ngram: &NgramModel, ids: &[u32]) -> Vec<u32> {
+    let keep = ngram.order().saturating_sub(1);
+    if ids.len() >= keep {
+        ids[ids.len() - keep..].to_vec()
+    } else {
+        std::iter::once(EOS_ID).chain(ids.iter().copied()).collect()
     }
 }
 
@@ -130,21 +177,23 @@ mod tests {
             .iter()
             .map(|p| p.ln())
             .collect();
-        let mut buffer = Vec::new();
-        let context = [2u32, 3];
-        let ngram_row = ngram().distribution(&[EOS_ID, 2, 3]);
+        let rows = Tensor::from_slice(&[lstm.clone(), lstm.clone()].concat()).view([2, 5]);
+        let contexts: [&[u32]; 2] = [&[2, 3], &[]];
+        let ngram_rows = [ngram().distribution(&[EOS_ID, 2, 3]), ngram().distribution(&[EOS_ID])];
         for lambda in [0.0, 0.3, 1.0] {
-            let m = Mixture::new(ngram(), lambda);
-            let mut row = lstm.clone();
-            m.mix_row(&mut row, &context, &mut buffer);
-            let total: f64 = row.iter().map(|&l| f64::from(l).exp()).sum();
-            assert!((total - 1.0).abs() < 1e-5, "λ {lambda}: sums to {total}");
-            for (i, &l) in row.iter().enumerate() {
-                let expected = lambda * f64::from(lstm[i]).exp() + (1.0 - lambda) * ngram_row[i];
-                assert!(
-                    (f64::from(l).exp() - expected).abs() < 1e-6,
-                    "λ {lambda}, id {i}"
-                );
+            let mixed = Mixture::new(ngram(), lambda).mix(&rows, &contexts);
+            for (b, ngram_row) in ngram_rows.iter().enumerate() {
+                let row: Vec<f32> = Vec::try_from(mixed.get(b as i64)).unwrap();
+                let total: f64 = row.iter().map(|&l| f64::from(l).exp()).sum();
+                assert!((total - 1.0).abs() < 1e-5, "λ {lambda}: sums to {total}");
+                for (i, &l) in row.iter().enumerate() {
+                    let expected =
+                        lambda * f64::from(lstm[i]).exp() + (1.0 - lambda) * ngram_row[i];
+                    assert!(
+                        (f64::from(l).exp() - expected).abs() < 1e-6,
+                        "λ {lambda}, row {b}, id {i}"
+                    );
+                }
             }
         }
     }

@@ -99,13 +99,27 @@ impl SplitMix64 {
     }
 }
 
+/// A row of next-token log-probabilities with the weights that a draw at a sampler's
+/// temperature gives its tokens: `weights[i] = exp((log_probs[i] − max) / temperature)` in f32,
+/// `max` the row's largest log-probability. A batch computes them for all its rows at once with
+/// libtorch's vectorised exp ([`crate::batch`]): one scalar exp per token and row was most of a
+/// decoding step. Tokens set to -inf after the weights were made (a form's mask) are never drawn.
+#[derive(Debug, Clone, Copy)]
+pub struct WeightedRow<'a> {
+    pub log_probs: &'a [f32],
+    pub weights: &'a [f32],
+    pub max: f32,
+}
+
 /// Picks tokens for one sequence. Build one per sample with its own seed.
 #[derive(Debug, Clone)]
 pub struct Sampler {
     params: SamplingParams,
     rng: SplitMix64,
-    /// Scratch for the weights of a draw over the whole vocabulary, kept between steps.
+    /// Scratch for the weights of a draw, kept between steps.
     weights: Vec<f64>,
+    /// Scratch for the f32 weights that [`Sampler::sample`] makes on the host.
+    host_weights: Vec<f32>,
 }
 
 impl Sampler {
@@ -115,6 +129,7 @@ impl Sampler {
             params,
             rng: SplitMix64(seed),
             weights: Vec::new(),
+            host_weights: Vec::new(),
         })
     }
 
@@ -123,13 +138,35 @@ impl Sampler {
     }
 
     /// The next token given `log_probs` (one row, length V) and the tokens so far (`history`,
-    /// used by the repetition penalty and the n-gram ban).
+    /// used by the repetition penalty and the n-gram ban): [`Sampler::sample_weighted`] with
+    /// the weights made here, one exp per token.
     ///
     /// When every token is banned (`-inf`; the n-gram ban can do that in a small vocabulary),
     /// the sample gets `<eos>`: its paragraph ends rather than going on with a banned token.
     pub fn sample(&mut self, log_probs: &[f32], history: &[u32]) -> u32 {
-        let scores = adjusted_scores(&self.params, log_probs, history);
+        let mut weights = std::mem::take(&mut self.host_weights);
+        let max = log_probs.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let t = self.params.temperature as f32;
+        weights.clear();
+        if t > 0.0 {
+            weights.extend(log_probs.iter().map(|&s| ((s - max) / t).exp()));
+        }
+        let row = WeightedRow {
+            log_probs,
+            weights: &weights,
+            max,
+        };
+        let token = self.sample_weighted(row, history);
+        self.host_weights = weights;
+        token
+    }
+
+    /// The next token of `row` (whose weights were made at this sampler's temperature; greedy
+    /// decoding reads only the log-probabilities), as [`Sampler::sample`] describes.
+    pub fn sample_weighted(&mut self, row: WeightedRow, history: &[u32]) -> u32 {
+        let changes = penalties(&self.params, row.log_probs, history);
         if self.params.temperature == 0.0 {
+            let scores = apply(row.log_probs, &changes);
             let best = argmax(&scores);
             return if scores[best as usize] == f32::NEG_INFINITY {
                 EOS_ID
@@ -137,10 +174,25 @@ impl Sampler {
                 best
             };
         }
-        if self.params.top_k.is_none() && self.params.top_p.is_none() {
-            return self.draw_from_all(&scores);
+        // The row's weights, then the penalised tokens' own (from their new scores, against
+        // the same max, so that every weight keeps its scale).
+        let t = self.params.temperature as f32;
+        self.weights.clear();
+        self.weights
+            .extend(row.log_probs.iter().zip(row.weights).map(|(&s, &w)| {
+                if s == f32::NEG_INFINITY {
+                    0.0
+                } else {
+                    w as f64
+                }
+            }));
+        for &(id, score) in &changes {
+            self.weights[id as usize] = ((score - row.max) / t).exp() as f64;
         }
-        let candidates = candidates(&self.params, &scores);
+        if self.params.top_k.is_none() && self.params.top_p.is_none() {
+            return self.draw_from_all();
+        }
+        let candidates = cut(&self.params, weighted_candidates(&self.weights));
         let total: f64 = candidates.iter().map(|c| c.1).sum();
         let mut u = self.rng.next_f64() * total;
         for &(id, p) in &candidates {
@@ -151,18 +203,11 @@ impl Sampler {
         }
         candidates.last().map_or(EOS_ID, |c| c.0)
     }
-}
 
-impl Sampler {
-    /// A draw from `softmax(scores / temperature)` over the whole vocabulary: the same draw as
-    /// from [`candidates`] without cuts (zero weights, i.e. banned tokens, are never drawn), but
-    /// into a reused buffer instead of a fresh list of (id, weight) pairs per token.
-    fn draw_from_all(&mut self, scores: &[f32]) -> u32 {
-        let t = self.params.temperature;
-        let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
-        self.weights.clear();
-        self.weights
-            .extend(scores.iter().map(|&s| ((s as f64 - max) / t).exp()));
+    /// A draw over the whole vocabulary from the weights in `self.weights` (zero weights, i.e.
+    /// banned tokens, are never drawn): the same draw as from [`candidates`] without cuts, but
+    /// from a reused buffer instead of a fresh list of (id, weight) pairs per token.
+    fn draw_from_all(&mut self) -> u32 {
         let total: f64 = self.weights.iter().sum();
         if total == 0.0 || total.is_nan() {
             return EOS_ID; // every token is banned
@@ -182,6 +227,44 @@ impl Sampler {
     }
 }
 
+/// What the repetition penalty and the n-gram ban do to a row: the new score of each token
+/// they change (-inf: banned), in the order they apply. Most rows have no such change, and the
+/// others a handful, so they are kept apart from the row.
+fn penalties(params: &SamplingParams, log_probs: &[f32], history: &[u32]) -> Vec<(u32, f32)> {
+    let mut changes = Vec::new();
+    if params.repetition_penalty != 1.0 {
+        let penalty = params.repetition_penalty as f32;
+        let mut seen = std::collections::HashSet::new();
+        for &t in history {
+            if let Some(&v) = log_probs.get(t as usize)
+                && seen.insert(t)
+            {
+                changes.push((t, if v <= 0.0 { v * penalty } else { v / penalty }));
+            }
+        }
+    }
+    if let Some(n) = params.no_repeat_ngram {
+        for t in banned_by_ngram(history, n) {
+            if (t as usize) < log_probs.len() {
+                changes.push((t, f32::NEG_INFINITY));
+            }
+        }
+    }
+    changes
+}
+
+/// `log_probs` with `changes` made; the row itself, uncopied, when there are none.
+fn apply<'a>(log_probs: &'a [f32], changes: &[(u32, f32)]) -> Cow<'a, [f32]> {
+    if changes.is_empty() {
+        return Cow::Borrowed(log_probs);
+    }
+    let mut scores = log_probs.to_vec();
+    for &(id, score) in changes {
+        scores[id as usize] = score;
+    }
+    Cow::Owned(scores)
+}
+
 /// The scores after the repetition penalty and the n-gram ban (banned tokens get -inf); the
 /// row itself, uncopied, when neither applies.
 pub fn adjusted_scores<'a>(
@@ -189,35 +272,8 @@ pub fn adjusted_scores<'a>(
     log_probs: &'a [f32],
     history: &[u32],
 ) -> Cow<'a, [f32]> {
-    if params.repetition_penalty == 1.0 && params.no_repeat_ngram.is_none() {
-        return Cow::Borrowed(log_probs);
-    }
-    let mut scores = log_probs.to_vec();
-    if params.repetition_penalty != 1.0 {
-        let penalty = params.repetition_penalty as f32;
-        let mut seen = vec![false; scores.len()];
-        for &t in history {
-            if let Some(s) = seen.get_mut(t as usize)
-                && !*s
-            {
-                *s = true;
-                let v = &mut scores[t as usize];
-                *v = if *v <= 0.0 {
-                    *v * penalty
-                } else {
-                    *v / penalty
-                };
-            }
-        }
-    }
-    if let Some(n) = params.no_repeat_ngram {
-        for t in banned_by_ngram(history, n) {
-            if let Some(s) = scores.get_mut(t as usize) {
-                *s = f32::NEG_INFINITY;
-            }
-        }
-    }
-    Cow::Owned(scores)
+    let changes = penalties(params, log_probs, history);
+    apply(log_probs, &changes)
 }
 
 /// Tokens that would complete an n-gram of size `n` that already occurs in `history`.
@@ -250,12 +306,26 @@ pub fn argmax(scores: &[f32]) -> u32 {
 pub fn candidates(params: &SamplingParams, scores: &[f32]) -> Vec<(u32, f64)> {
     let t = params.temperature.max(f64::MIN_POSITIVE);
     let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
-    let mut cands: Vec<(u32, f64)> = scores
+    let weights: Vec<f64> = scores
+        .iter()
+        .map(|&s| ((s as f64 - max) / t).exp())
+        .collect();
+    cut(params, weighted_candidates(&weights))
+}
+
+/// Every token of positive weight with its weight, in id order.
+fn weighted_candidates(weights: &[f64]) -> Vec<(u32, f64)> {
+    weights
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.is_finite())
-        .map(|(i, &s)| (i as u32, ((s as f64 - max) / t).exp()))
-        .collect();
+        .filter(|(_, w)| **w > 0.0)
+        .map(|(i, &w)| (i as u32, w))
+        .collect()
+}
+
+/// `cands` cut by top-k, then top-p, most likely first (all of them, in id order, when
+/// neither is set).
+fn cut(params: &SamplingParams, mut cands: Vec<(u32, f64)>) -> Vec<(u32, f64)> {
     if params.top_k.is_none() && params.top_p.is_none() {
         return cands;
     }

@@ -343,3 +343,56 @@ fn unk_is_never_generated_unless_allowed() {
     assert!(!beam.is_empty());
     assert_eq!(unks(&beam), 0);
 }
+
+/// A batch draws from weights that libtorch makes for all its rows at once; a sampler on its
+/// own makes them on the host. Both must draw the same tokens from the same seed, with and
+/// without the penalties and cuts that change a few weights after the fact.
+#[test]
+fn draws_from_libtorch_weights_equal_the_samplers_own() {
+    use generate::sampler::WeightedRow;
+    let (rows, vocab) = (40i64, 300i64);
+    let logits = tch::Tensor::randn([rows, vocab], (tch::Kind::Float, tch::Device::Cpu)) * 3.0;
+    let log_probs = logits.log_softmax(-1, tch::Kind::Float);
+    let variants = [
+        sampling(0.7),
+        SamplingParams {
+            temperature: 1.3,
+            repetition_penalty: 1.5,
+            no_repeat_ngram: Some(2),
+            ..Default::default()
+        },
+        SamplingParams {
+            temperature: 0.9,
+            top_k: Some(40),
+            top_p: Some(0.8),
+            ..Default::default()
+        },
+    ];
+    for params in variants {
+        let t = params.temperature;
+        let max = log_probs.amax([1i64], true);
+        let weights = ((&log_probs - &max) / t).exp();
+        let host = |x: &tch::Tensor| Vec::<f32>::try_from(x.reshape([-1])).unwrap();
+        let (lp, w, max) = (host(&log_probs), host(&weights), host(&max));
+        let (mut batch, mut alone) = (
+            Sampler::new(7, params.clone()).unwrap(),
+            Sampler::new(7, params.clone()).unwrap(),
+        );
+        let mut history = vec![3u32, 4, 3];
+        for (r, &row_max) in max.iter().enumerate() {
+            let span = r * vocab as usize..(r + 1) * vocab as usize;
+            let row = WeightedRow {
+                log_probs: &lp[span.clone()],
+                weights: &w[span.clone()],
+                max: row_max,
+            };
+            let drawn = batch.sample_weighted(row, &history);
+            assert_eq!(
+                drawn,
+                alone.sample(&lp[span], &history),
+                "{params:?}, row {r}"
+            );
+            history.push(drawn);
+        }
+    }
+}

@@ -8,9 +8,9 @@ mod common;
 
 use common::server::Server;
 use common::{Fixture, fixture_with};
+use generate::batch::{Batch, RowEvent};
 use generate::client::{self, EventStream};
 use generate::generate::generate_batch;
-use generate::serve::batch::{Batch, RowEvent};
 use generate::{Limits, Sampler, SamplingParams, encode_prompt};
 use serde_json::{Value, json};
 use std::process::Command;

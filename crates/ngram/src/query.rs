@@ -93,14 +93,7 @@ impl NgramModel {
             self.vocab_size,
             "distribution buffer must have one entry per vocabulary id"
         );
-        let history = self.history(context);
-        let mut contexts = Vec::with_capacity(self.order);
-        for n in 1..=history.len() + 1 {
-            match self.context(&history[history.len() + 1 - n..]) {
-                Some(ctx) => contexts.push(ctx),
-                None => break,
-            }
-        }
+        let contexts = self.contexts(context);
         out.fill(0.0);
         // weight = Π γ over the orders above the one being added.
         let mut weight = 1.0;
@@ -116,6 +109,42 @@ impl NgramModel {
         for p in out.iter_mut() {
             *p += uniform;
         }
+    }
+
+    /// The next-token distribution after `context` in two parts: it is
+    /// `weight · unigram[w] + Σ sparse terms for w`, where `weight` is what this returns,
+    /// `unigram` is the distribution after the empty context (`distribution(&[])`, the same for
+    /// every context) and `sparse` receives one `(w, term)` per n-gram of the longer contexts
+    /// that matches. A batch of rows shares the dense part and adds a few terms per row,
+    /// instead of a pass over the vocabulary for each.
+    pub fn sparse_distribution(&self, context: &[u32], sparse: &mut Vec<(u32, f64)>) -> f64 {
+        sparse.clear();
+        let mut weight = 1.0;
+        for (i, ctx) in self.contexts(context).iter().enumerate().skip(1).rev() {
+            let d = &self.discounts[i];
+            let level = &self.levels[i];
+            for node in ctx.run.clone() {
+                sparse.push((
+                    level.words[node],
+                    weight * ctx.discounted(d, level.counts[node]),
+                ));
+            }
+            weight *= ctx.backoff_weight(d);
+        }
+        weight
+    }
+
+    /// The seen contexts that end `context`, shortest (the empty one) first.
+    fn contexts(&self, context: &[u32]) -> Vec<Context> {
+        let history = self.history(context);
+        let mut contexts = Vec::with_capacity(self.order);
+        for n in 1..=history.len() + 1 {
+            match self.context(&history[history.len() + 1 - n..]) {
+                Some(ctx) => contexts.push(ctx),
+                None => break,
+            }
+        }
+        contexts
     }
 
     /// The last `order − 1` ids of `context`.

@@ -176,3 +176,30 @@ fn the_model_reports_its_shape() {
     assert!(counts[4] <= ids.len() - 4);
     assert!(model.heap_bytes() > 0);
 }
+
+#[test]
+fn sparse_parts_add_up_to_the_distribution() {
+    let ids = paragraph_stream(20_000, VOCAB, 3);
+    for order in [1, 2, 5] {
+        let model = NgramModel::fit(&ids, VOCAB as usize, order).unwrap();
+        let unigram = model.distribution(&[]);
+        let mut sparse = Vec::new();
+        for (what, history) in histories(&ids) {
+            let weight = model.sparse_distribution(&history, &mut sparse);
+            let mut rebuilt: Vec<f64> = unigram.iter().map(|p| weight * p).collect();
+            for &(id, term) in &sparse {
+                rebuilt[id as usize] += term;
+            }
+            let dist = model.distribution(&history);
+            for (id, (&a, &b)) in rebuilt.iter().zip(&dist).enumerate() {
+                assert!(
+                    (a - b).abs() < 1e-12,
+                    "order {order}, history {what}, id {id}: {a} rebuilt, {b} whole"
+                );
+            }
+            if order == 1 || what == "empty" {
+                assert!(sparse.is_empty() && weight == 1.0, "order {order}, {what}");
+            }
+        }
+    }
+}

@@ -4,7 +4,7 @@
 //! The server loads the latest train artifact of each corpus it is given (default: every
 //! corpus under the artifact root that has one), each on its own worker thread
 //! ([`worker`]), which owns the model's tensors and decodes all of that model's requests with
-//! continuous batching ([`batch`]): concurrent requests share one batch, joining and leaving it
+//! continuous batching ([`crate::batch`]): concurrent requests share one batch, joining and leaving it
 //! between steps. The HTTP side ([`api`]) is axum on a small tokio runtime; requests are the
 //! generate stage's own parameters ([`request`]). It listens on loopback by default and prints
 //! `listening on http://ADDR` once it accepts connections (with `--port 0`, on a free port).
@@ -13,7 +13,6 @@
 //! error (a stream gets an `error` event), and exits 0 within a second.
 
 pub mod api;
-pub mod batch;
 pub mod request;
 pub mod worker;
 

@@ -11,7 +11,7 @@
 //! title and keeps the form's template by the same mask (see [`crate::form`]), and its reply
 //! carries the same form metrics as the stage's `metrics.json`.
 
-use super::batch::{Batch, RowEvent};
+use crate::batch::{Batch, RowEvent};
 use super::request::{Limits, RequestError, ScoreRequest};
 use crate::beam::beam_search;
 use crate::config::GenerateConfig;
@@ -522,6 +522,7 @@ impl Worker {
                     key: (id, sample),
                     sample: generated,
                     form,
+                    ..
                 } => {
                     let Some(job) = active.get_mut(&id) else {
                         continue;

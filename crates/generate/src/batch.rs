@@ -1,20 +1,25 @@
-//! [`Batch`]: the step-wise decoder that continuous batching drives. Each row is one sample of
-//! one request, with its own [`Sampler`], history, limits and mixture choice; rows join between
-//! steps (primed on their prompt at batch size 1, then concatenated to the batch state) and
-//! leave between steps (finished, or their client gone), so a request never waits for another
-//! one to end. Every step is one `[B, 1]` forward pass of the LSTM over all rows, the same
-//! [`step`] as the stage's `generate_batch_streaming`, and a row draws exactly as a sample of
-//! the stage does: the same rows of log-probabilities (mixed with the n-gram model and with
-//! `<unk>` banned as [`to_host`] does), the same sampler and seed, the same limits. A row that
-//! keeps a poem's form carries its [`FormState`], which masks the row before the draw and ends
-//! it when the template is complete, as in the stage's `generate_batch_masked`.
+//! [`Batch`]: the step-wise decoder of every sampled generation. Each row is one sample, with
+//! its own [`Sampler`], history, limits and mixture choice; rows join between steps (primed on
+//! their prompt at batch size 1, then concatenated to the batch state) and leave between steps
+//! (finished, or their client gone), so that the server's continuous batching never makes a
+//! request wait for another one to end. The stage's [`crate::generate::generate_batch_masked`]
+//! is one join and steps until every row has left, so a sample of the stage and the same
+//! sample of the server are drawn by the same code.
+//!
+//! A step is one `[B, 1]` forward pass of the LSTM over all rows ([`step`]); then, still on the
+//! tensor side and for all rows at once, the n-gram mixture of the rows that use it, the ban of
+//! `<unk>`, and each row's draw weights at its temperature ([`WeightedRow`]). What is left per
+//! row on the host is the n-gram model's sparse lookups, the sampler's penalties and one pass
+//! over its weights: done for the rows in parallel. A row that keeps a poem's form carries its
+//! [`FormState`], which masks the row before the draw and ends the row when the template is
+//! complete.
 
 use crate::config::Limits;
 use crate::error::GenerateError;
 use crate::form::FormState;
-use crate::generate::{Generated, contains_from, prime, repeat_state, step, to_host};
+use crate::generate::{Generated, contains_from, copy_to_host, prime, repeat_state, step};
 use crate::mixture::Predictor;
-use crate::sampler::Sampler;
+use crate::sampler::{Sampler, WeightedRow};
 use model::{LstmLm, LstmState};
 use rayon::prelude::*;
 use tch::{Kind, Tensor};
@@ -49,6 +54,8 @@ pub enum RowEvent<K> {
         key: K,
         sample: Generated,
         form: Option<FormState>,
+        /// The row's sampler as the last draw left it.
+        sampler: Box<Sampler>,
     },
 }
 
@@ -58,8 +65,17 @@ pub struct Batch<K> {
     rows: Vec<Row<K>>,
     state: Option<LstmState>,
     log_probs: Option<Tensor>,
-    /// The host copy of `log_probs`, reused between steps.
-    host: Vec<f32>,
+    /// The host copies of a step's rows, reused between steps.
+    host: HostRows,
+}
+
+/// What a step copies to the host: each row's log-probabilities (mixed, `<unk>` banned where
+/// the row bans it), its draw weights at its temperature, and its largest log-probability.
+#[derive(Default)]
+struct HostRows {
+    log_probs: Vec<f32>,
+    weights: Vec<f32>,
+    max: Vec<f32>,
 }
 
 impl<K: Clone> Default for Batch<K> {
@@ -68,7 +84,7 @@ impl<K: Clone> Default for Batch<K> {
             rows: Vec::new(),
             state: None,
             log_probs: None,
-            host: Vec::new(),
+            host: HostRows::default(),
         }
     }
 }
@@ -138,40 +154,36 @@ impl<K: Clone + Send> Batch<K> {
         predictor: Predictor,
         vocab: &Vocab,
     ) -> Result<Vec<RowEvent<K>>, GenerateError> {
-        let Some(log_probs) = &self.log_probs else {
+        let Some(log_probs) = self.log_probs.take() else {
             return Ok(vec![]);
         };
-        // The rows as the LSTM gives them; each row is mixed and banned below as to_host does
-        // for a whole batch, since here both are the row's own choice.
-        to_host(log_probs, &mut self.host, true, None)?;
-        let vocab_size = self.host.len() / self.rows.len();
-        // The host side of a step (the n-gram mixture and the draw over the whole vocabulary)
-        // costs about as much per row as a small LSTM's step for the whole batch: the rows
-        // draw in parallel, each with its own buffer.
-        let mixture = predictor.mixture;
+        self.weigh(log_probs, predictor)?;
+        let vocab_size = self.host.log_probs.len() / self.rows.len();
+        let HostRows {
+            log_probs,
+            weights,
+            max,
+        } = &mut self.host;
         let tokens: Vec<(u32, f32)> = self
             .rows
             .par_iter_mut()
-            .zip(self.host.par_chunks_exact_mut(vocab_size))
-            .map_init(Vec::new, |buffer, (row, scores)| {
-                if let Some(mixture) = mixture.filter(|_| !row.no_mixture) {
-                    mixture.mix_row(scores, &row.history, buffer);
-                }
-                if !row.sampler.params().allow_unk {
-                    scores[UNK_ID as usize] = f32::NEG_INFINITY;
-                }
-                let token = match &mut row.form {
-                    None => row.sampler.sample(scores, &row.history),
-                    Some(form) => {
-                        form.mask(scores);
-                        let mut token = row.sampler.sample(scores, &row.history);
-                        if !form.permits(token) {
-                            token = form.best_allowed(scores);
-                        }
-                        form.advance(token);
-                        token
-                    }
+            .zip(log_probs.par_chunks_exact_mut(vocab_size))
+            .zip(weights.par_chunks_exact(vocab_size))
+            .zip(max.par_iter())
+            .map(|(((row, scores), weights), &max)| {
+                let mask = row.form.as_mut().map(|form| form.mask(scores));
+                let weighted = WeightedRow {
+                    log_probs: scores,
+                    weights,
+                    max,
                 };
+                let mut token = row.sampler.sample_weighted(weighted, &row.history);
+                if let (Some(form), Some(_)) = (&mut row.form, mask) {
+                    if !form.permits(token) {
+                        token = form.best_allowed(scores);
+                    }
+                    form.advance(token);
+                }
                 (token, scores[token as usize])
             })
             .collect();
@@ -206,6 +218,7 @@ impl<K: Clone + Send> Batch<K> {
             if done {
                 events.push(RowEvent::Finished {
                     form: row.form.take(),
+                    sampler: Box::new(row.sampler.clone()),
                     key: row.key.clone(),
                     sample: std::mem::replace(
                         &mut row.out,
@@ -229,6 +242,67 @@ impl<K: Clone + Send> Batch<K> {
         Ok(events)
     }
 
+    /// The tensor side of a step: mixes the rows that use the n-gram mixture, bans `<unk>` in
+    /// the rows that ban it, makes every row's draw weights at its temperature, and copies the
+    /// three to the host.
+    fn weigh(&mut self, log_probs: Tensor, predictor: Predictor) -> Result<(), GenerateError> {
+        let _guard = tch::no_grad_guard();
+        let device = log_probs.device();
+        let rows_where = |keep: &dyn Fn(&Row<K>) -> bool| -> Vec<i64> {
+            (0..self.rows.len() as i64)
+                .filter(|&i| keep(&self.rows[i as usize]))
+                .collect()
+        };
+        let index = |rows: &[i64]| Tensor::from_slice(rows).to_device(device);
+        let mut log_probs = log_probs.to_kind(Kind::Float);
+        if let Some(mixture) = predictor.mixture {
+            let mixed = rows_where(&|row| !row.no_mixture);
+            let contexts: Vec<&[u32]> = mixed
+                .iter()
+                .map(|&i| self.rows[i as usize].history.as_slice())
+                .collect();
+            if mixed.len() == self.rows.len() {
+                log_probs = mixture.mix(&log_probs, &contexts);
+            } else if !mixed.is_empty() {
+                let mixed = index(&mixed);
+                let part = mixture.mix(&log_probs.index_select(0, &mixed), &contexts);
+                log_probs = log_probs.index_copy(0, &mixed, &part);
+            }
+        }
+        let banned = rows_where(&|row| !row.sampler.params().allow_unk);
+        if !banned.is_empty() {
+            let columns = Tensor::full(
+                [banned.len() as i64],
+                UNK_ID as i64,
+                (Kind::Int64, device),
+            );
+            let minus_infinity = Tensor::from(f32::NEG_INFINITY).to_device(device);
+            log_probs = log_probs.index_put(
+                &[Some(index(&banned)), Some(columns)],
+                &minus_infinity,
+                false,
+            );
+        }
+        // Greedy rows read only the log-probabilities; any temperature does for their weights.
+        let temperatures: Vec<f32> = self
+            .rows
+            .iter()
+            .map(|row| match row.sampler.params().temperature {
+                t if t > 0.0 => t as f32,
+                _ => 1.0,
+            })
+            .collect();
+        let temperatures = Tensor::from_slice(&temperatures)
+            .view([-1, 1])
+            .to_device(device);
+        let max = log_probs.amax([1i64], true);
+        let weights = ((&log_probs - &max) / temperatures).exp();
+        copy_to_host(&log_probs, &mut self.host.log_probs)?;
+        copy_to_host(&weights, &mut self.host.weights)?;
+        copy_to_host(&max, &mut self.host.max)?;
+        Ok(())
+    }
+
     /// Keeps the rows (and their rows of the tensors) where `keep` is true.
     fn retain(&mut self, keep: &[bool]) {
         if keep.iter().all(|&k| k) {
@@ -241,19 +315,20 @@ impl<K: Clone + Send> Batch<K> {
             self.log_probs = None;
             return;
         }
-        let (Some(state), Some(log_probs)) = (&self.state, &self.log_probs) else {
-            return;
-        };
         let kept: Vec<i64> = (0..keep.len() as i64)
             .filter(|&i| keep[i as usize])
             .collect();
-        let index = Tensor::from_slice(&kept)
-            .to_kind(Kind::Int64)
-            .to_device(log_probs.device());
-        self.state = Some(LstmState {
-            h: state.h.index_select(1, &index),
-            c: state.c.index_select(1, &index),
-        });
-        self.log_probs = Some(log_probs.index_select(0, &index));
+        // Within a step the log-probabilities are already spent: only the state is kept.
+        if let Some(state) = &self.state {
+            let index = Tensor::from_slice(&kept).to_device(state.h.device());
+            self.state = Some(LstmState {
+                h: state.h.index_select(1, &index),
+                c: state.c.index_select(1, &index),
+            });
+            self.log_probs = self
+                .log_probs
+                .as_ref()
+                .map(|log_probs| log_probs.index_select(0, &index));
+        }
     }
 }
