@@ -35,6 +35,9 @@ pub enum Preset {
 /// unused, or a run of `--max-steps 6000` silently after 3,330).
 pub const BUDGET_EPOCHS: u32 = 1000;
 
+/// The adaptive softmax's divisor of the clusters' widths when `--div-value` is not given.
+pub const DEFAULT_DIV_VALUE: f64 = 4.0;
+
 /// The output layer kind on the command line.
 #[derive(clap::ValueEnum, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -103,6 +106,12 @@ pub struct TrainConfig {
     /// vocabulary). Only with the adaptive output layer.
     #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
     pub cutoffs: Option<Vec<i64>>,
+    /// Adaptive softmax: the clusters after the shortlist project the hidden state to
+    /// H / DIV, H / DIV², … dimensions (a finite number, at least 1; default 4). A smaller
+    /// divisor keeps more detail for rare tokens at more cost. Only with the adaptive output
+    /// layer.
+    #[arg(long, value_name = "DIV", allow_negative_numbers = true)]
+    pub div_value: Option<f64>,
     /// Epochs over the train split (at least 1; default: the preset's, or with --time-budget
     /// or --max-steps up to 1000, so that the budget decides).
     #[arg(long, allow_negative_numbers = true)]
@@ -342,7 +351,7 @@ impl TrainConfig {
                 });
                 OutputKind::Adaptive {
                     cutoffs,
-                    div_value: 4.0,
+                    div_value: self.div_value.unwrap_or(DEFAULT_DIV_VALUE),
                 }
             }
         };
@@ -461,7 +470,17 @@ impl TrainConfig {
         } else {
             format!("preset {}'s output layer", self.preset.name())
         };
+        if let Some(div) = self.div_value
+            && !(div.is_finite() && div >= 1.0)
+        {
+            return bad(format!(
+                "--div-value {div}: must be a finite number of at least 1 (4 is the default)"
+            ));
+        }
         match output {
+            OutputArg::Full if self.div_value.is_some() => bad(format!(
+                "--div-value sizes the adaptive softmax's clusters, but the output layer is the full softmax ({whose}); drop --div-value or add --output-layer adaptive"
+            )),
             OutputArg::Full if self.cutoffs.is_some() => bad(format!(
                 "--cutoffs sets the adaptive softmax's clusters, but the output layer is the full softmax ({whose}{}); drop --cutoffs or add --output-layer adaptive",
                 if self.tie_weights {

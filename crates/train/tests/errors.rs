@@ -457,6 +457,37 @@ fn output_layer_flags_that_would_do_nothing_are_refused() {
 }
 
 #[test]
+fn div_values_below_one_or_with_the_full_softmax_are_refused() {
+    use model::OutputKind;
+    use train::{OutputArg, Preset};
+    for bad in [0.5, 0.0, -2.0, f64::INFINITY, f64::NAN] {
+        let config = TrainConfig {
+            div_value: Some(bad),
+            ..TrainConfig::preset(Preset::Cpu)
+        };
+        resolve_error(&config, &["--div-value", "at least 1"]);
+    }
+    let full = TrainConfig {
+        div_value: Some(2.0),
+        output_layer: Some(OutputArg::Full),
+        ..tiny_config()
+    };
+    resolve_error(
+        &full,
+        &["--div-value", "full softmax", "--output-layer adaptive"],
+    );
+    let two = TrainConfig {
+        div_value: Some(2.0),
+        ..TrainConfig::preset(Preset::Cpu)
+    };
+    let resolved = two.resolve(6000).unwrap().model.output;
+    assert!(
+        matches!(resolved, OutputKind::Adaptive { div_value, .. } if div_value == 2.0),
+        "{resolved:?}"
+    );
+}
+
+#[test]
 fn ngram_orders_outside_one_to_ten_are_refused() {
     for order in [0, 11] {
         resolve_error(
