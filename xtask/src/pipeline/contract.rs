@@ -213,6 +213,7 @@ mod tests {
             tie_weights: true,
             output_layer: Some(OutputArg::Adaptive),
             cutoffs: Some(vec![500, 2000]),
+            div_value: Some(2.5),
             epochs: Some(3),
             max_steps: Some(50),
             time_budget: Some(5400.0),
