@@ -4,7 +4,9 @@
 //! after another (fixed length: no paragraph limit, so every request draws the same number of
 //! tokens), and reports requests/s, tokens/s, and the p50/p99 latency to the first token and to
 //! the end of a request; last, how many times more tokens/s the largest N got than the
-//! smallest, which continuous batching is for. A request that starts before the time is up
+//! smallest, which continuous batching is for. Then the ceiling of that ratio: the worker's own
+//! tokens/s for one request of one sample and of N samples (batching without HTTP clients). A
+//! request that starts before the time is up
 //! runs to its end; every request must get its complete answer, or the bench fails naming the
 //! errors.
 
@@ -73,6 +75,7 @@ pub(crate) fn run(bench: &ServeBench) -> Result<()> {
         .args(["--port", "0", "--device", "cpu"])
         .args(["--max-concurrent", &(most + 1).to_string()])
         .args(["--max-batch", &most.to_string()])
+        .args(["--max-samples", &most.to_string()])
         .args(["--max-tokens", &bench.tokens.to_string()])
         .stdout(Stdio::piped())
         .spawn()
@@ -82,16 +85,56 @@ pub(crate) fn run(bench: &ServeBench) -> Result<()> {
     let pid = server.id().to_string();
     let _ = Command::new("kill").args(["-INT", &pid]).status();
     let status = server.wait()?;
-    let rows = result?;
+    let (rows, alone) = result?;
     anyhow::ensure!(
         status.success(),
         "the server did not exit cleanly after the bench: {status}"
     );
-    print_table(bench, &rows);
+    print_table(bench, &rows, &alone);
     Ok(())
 }
 
-fn measure_all(server: &mut Child, bench: &ServeBench) -> Result<Vec<Row>> {
+/// Tokens/s of a batch decoding on its own, without HTTP clients: one request of `samples`
+/// samples at a time, timed by the worker (from taking the request to its last token); the
+/// median of a few requests.
+struct DecodeAlone {
+    samples: usize,
+    tokens_per_s: f64,
+}
+
+/// What batching alone gives: [`DecodeAlone`] for one sample and for `most`. The ratio of the
+/// two bounds what `most` clients can get over one, whatever the HTTP side costs.
+fn decode_alone(addr: SocketAddr, bench: &ServeBench, most: usize) -> Result<Vec<DecodeAlone>> {
+    const REQUESTS: u64 = 7;
+    let mut out = Vec::new();
+    for samples in [1, most] {
+        let mut rates = Vec::new();
+        for seed in 0..REQUESTS {
+            let body = serde_json::json!({
+                "model": bench.corpus,
+                "max_tokens": bench.tokens,
+                "num_samples": samples,
+                "seed": seed,
+            });
+            let reply = client::post_json(addr, "/v1/generate", &body.to_string())?;
+            anyhow::ensure!(reply.status == 200, "status {}", reply.status);
+            let reply = reply.json()?;
+            let tokens = reply["metrics"]["tokens"]
+                .as_f64()
+                .context("no token count")?;
+            let ms = reply["elapsed_ms"].as_f64().context("no elapsed_ms")?;
+            rates.push(tokens / (ms / 1e3));
+        }
+        rates.sort_by(f64::total_cmp);
+        out.push(DecodeAlone {
+            samples,
+            tokens_per_s: rates[rates.len() / 2],
+        });
+    }
+    Ok(out)
+}
+
+fn measure_all(server: &mut Child, bench: &ServeBench) -> Result<(Vec<Row>, Vec<DecodeAlone>)> {
     let mut line = String::new();
     BufReader::new(server.stdout.take().expect("piped stdout")).read_line(&mut line)?;
     let addr: SocketAddr = line
@@ -119,7 +162,9 @@ fn measure_all(server: &mut Child, bench: &ServeBench) -> Result<Vec<Row>> {
         );
         rows.push(row);
     }
-    Ok(rows)
+    let most = bench.clients.iter().copied().max().unwrap_or(1);
+    let alone = decode_alone(addr, bench, most).context("the decode-alone requests failed")?;
+    Ok((rows, alone))
 }
 
 /// N clients for the bench's duration.
@@ -237,7 +282,7 @@ fn load_average() -> String {
         .unwrap_or_else(|_| "?".into())
 }
 
-fn print_table(bench: &ServeBench, rows: &[Row]) {
+fn print_table(bench: &ServeBench, rows: &[Row], alone: &[DecodeAlone]) {
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
         "\njianghu-serve, {} ({} tokens a request, {:?} per row, {} CPU cores):",
@@ -273,6 +318,16 @@ fn print_table(bench: &ServeBench, rows: &[Row]) {
             high.clients,
             low.clients,
             high.tokens_per_s() / low.tokens_per_s()
+        );
+    }
+    if let [one, many] = alone {
+        println!(
+            "\ndecoding alone (one request of n samples, the worker's time, no HTTP clients): n = {}: {:.0} tokens/s, n = {}: {:.0} tokens/s, {:.1}×; N clients cannot get more over one client than this",
+            one.samples,
+            one.tokens_per_s,
+            many.samples,
+            many.tokens_per_s,
+            many.tokens_per_s / one.tokens_per_s
         );
     }
 }
