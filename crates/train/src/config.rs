@@ -22,9 +22,9 @@ pub enum Preset {
     /// word-level model).
     Seed,
     /// Small, for minutes on 2 CPU cores (Song ci, characters): embed 128, hidden 256,
-    /// 2 layers, dropout 0.1, adaptive softmax with cutoffs 500,2000 (2.4× the tokens/s of a
-    /// full softmax over 5,896 characters), batch 32, seq 35, lr 4e-3, clip 1.0, validation
-    /// every 250 steps; 5 epochs, or with `--time-budget` or `--max-steps` as many as the
+    /// 2 layers, dropout 0.15, adaptive softmax with cutoffs 500,2000 and div-value 1.5 (2.4×
+    /// the tokens/s of a full softmax over 5,896 characters), batch 16, seq 70, lr 4e-3,
+    /// clip 1.0, validation every 250 steps; 5 epochs, or with `--time-budget` or `--max-steps` as many as the
     /// budget allows, the rate then decaying to zero at its end (docs/QUALITY.md compares the
     /// recipes).
     Cpu,
@@ -34,9 +34,6 @@ pub enum Preset {
 /// decides (a preset's few epochs would end a run on a fast machine with half of its budget
 /// unused, or a run of `--max-steps 6000` silently after 3,330).
 pub const BUDGET_EPOCHS: u32 = 1000;
-
-/// The adaptive softmax's divisor of the clusters' widths when `--div-value` is not given.
-pub const DEFAULT_DIV_VALUE: f64 = 4.0;
 
 /// The output layer kind on the command line.
 #[derive(clap::ValueEnum, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +104,7 @@ pub struct TrainConfig {
     #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
     pub cutoffs: Option<Vec<i64>>,
     /// Adaptive softmax: the clusters after the shortlist project the hidden state to
-    /// H / DIV, H / DIV², … dimensions (a finite number, at least 1; default 4). A smaller
+    /// H / DIV, H / DIV², … dimensions (a finite number, at least 1; preset cpu: 1.5, seed: 4). A smaller
     /// divisor keeps more detail for rare tokens at more cost. Only with the adaptive output
     /// layer.
     #[arg(long, value_name = "DIV", allow_negative_numbers = true)]
@@ -311,6 +308,7 @@ impl TrainConfig {
                 dropout: 0.5,
                 output: OutputArg::Full,
                 cutoffs: [2000, 10000],
+                div_value: 4.0,
                 batch_size: 50,
                 seq_len: 30,
                 epochs: 10,
@@ -322,17 +320,24 @@ impl TrainConfig {
                 embed_dim: 128,
                 hidden_size: 256,
                 num_layers: 2,
-                dropout: 0.1,
+                // With the wider tail below, a little more dropout than 0.1 pays
+                // (docs/RECIPE.md, the second search).
+                dropout: 0.15,
                 output: OutputArg::Adaptive,
                 cutoffs: [500, 2000],
-                // 32 rows run 15% more tokens/s than 64 on 2 cores, and twice the steps learned
-                // more: 0.03 bits better on valid at 8 minutes (docs/RECIPE.md).
-                batch_size: 32,
-                seq_len: 35,
+                // The 1,500 and 3,800 rarer characters project to 170 and 113 dimensions
+                // instead of 64 and 16: 8% fewer tokens/s, 0.05 bits better on valid at
+                // 8 minutes' worth of steps (docs/RECIPE.md).
+                div_value: 1.5,
+                // 16 rows of 70 tokens: the same tokens per step and per second as 32 of 35
+                // on one core, and gradients that reach twice as far back; 0.03 bits better
+                // (docs/RECIPE.md).
+                batch_size: 16,
+                seq_len: 70,
                 epochs: 5,
                 lr: 4e-3,
                 clip: 1.0,
-                // 280,000 tokens between validations, as 125 steps of batch 64 were.
+                // 280,000 tokens between validations.
                 eval_every: 250,
             },
         };
@@ -351,7 +356,7 @@ impl TrainConfig {
                 });
                 OutputKind::Adaptive {
                     cutoffs,
-                    div_value: self.div_value.unwrap_or(DEFAULT_DIV_VALUE),
+                    div_value: self.div_value.unwrap_or(d.div_value),
                 }
             }
         };
@@ -474,7 +479,7 @@ impl TrainConfig {
             && !(div.is_finite() && div >= 1.0)
         {
             return bad(format!(
-                "--div-value {div}: must be a finite number of at least 1 (4 is the default)"
+                "--div-value {div}: must be a finite number of at least 1 (preset cpu's is 1.5)"
             ));
         }
         match output {
@@ -525,6 +530,8 @@ struct PresetDefaults {
     output: OutputArg,
     /// Adaptive softmax cutoffs, clipped to the vocabulary.
     cutoffs: [i64; 2],
+    /// Adaptive softmax: the divisor of the clusters' widths.
+    div_value: f64,
     batch_size: i64,
     seq_len: i64,
     epochs: u32,

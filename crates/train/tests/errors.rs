@@ -174,13 +174,14 @@ fn presets_resolve_to_the_documented_values() {
             cpu.clip,
             cpu.eval_every
         ),
-        (32, 35, 4e-3, 1.0, 250)
+        (16, 70, 4e-3, 1.0, 250)
     );
+    assert_eq!(cpu.model.dropout, 0.15);
     assert_eq!(
         cpu.model.output,
         model::OutputKind::Adaptive {
             cutoffs: vec![500, 2000],
-            div_value: 4.0
+            div_value: 1.5
         }
     );
     // A budget, of time or of steps, decides the epochs unless --epochs is given.
@@ -211,7 +212,7 @@ fn presets_resolve_to_the_documented_values() {
         small.model.output,
         model::OutputKind::Adaptive {
             cutoffs: vec![500],
-            div_value: 4.0
+            div_value: 1.5
         }
     );
     let full = TrainConfig {
