@@ -22,7 +22,7 @@ pub enum Preset {
     /// word-level model).
     Seed,
     /// Small, for minutes on 2 CPU cores (Song ci, characters): embed 128, hidden 256,
-    /// 2 layers, dropout 0.15, adaptive softmax with cutoffs 500,2000 and div-value 1.5 (2.4×
+    /// 2 layers, dropout 0.1, adaptive softmax with cutoffs 500,2000 and div-value 2 (2.4×
     /// the tokens/s of a full softmax over 5,896 characters), batch 16, seq 70, lr 4e-3,
     /// clip 1.0, validation every 250 steps; 5 epochs, or with `--time-budget` or `--max-steps` as many as the
     /// budget allows, the rate then decaying to zero at its end (docs/QUALITY.md compares the
@@ -104,7 +104,7 @@ pub struct TrainConfig {
     #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
     pub cutoffs: Option<Vec<i64>>,
     /// Adaptive softmax: the clusters after the shortlist project the hidden state to
-    /// H / DIV, H / DIV², … dimensions (a finite number, at least 1; preset cpu: 1.5, seed: 4). A smaller
+    /// H / DIV, H / DIV², … dimensions (a finite number, at least 1; preset cpu: 2, seed: 4). A smaller
     /// divisor keeps more detail for rare tokens at more cost. Only with the adaptive output
     /// layer.
     #[arg(long, value_name = "DIV", allow_negative_numbers = true)]
@@ -320,18 +320,15 @@ impl TrainConfig {
                 embed_dim: 128,
                 hidden_size: 256,
                 num_layers: 2,
-                // With the wider tail below, a little more dropout than 0.1 pays
-                // (docs/RECIPE.md, the second search).
-                dropout: 0.15,
+                dropout: 0.1,
                 output: OutputArg::Adaptive,
                 cutoffs: [500, 2000],
-                // The 1,500 and 3,800 rarer characters project to 170 and 113 dimensions
-                // instead of 64 and 16: 8% fewer tokens/s, 0.05 bits better on valid at
-                // 8 minutes' worth of steps (docs/RECIPE.md).
-                div_value: 1.5,
-                // 16 rows of 70 tokens: the same tokens per step and per second as 32 of 35
-                // on one core, and gradients that reach twice as far back; 0.03 bits better
-                // (docs/RECIPE.md).
+                // The 1,500 and 3,800 rarer characters project to 128 and 32 dimensions
+                // instead of 64 and 16 (3% fewer tokens/s), and 16 rows of 70 tokens take the
+                // same tokens per step as 32 of 35 with gradients that reach twice as far
+                // back: together 0.09 bits better on valid at 8 minutes' worth of steps
+                // (docs/RECIPE.md, the second search).
+                div_value: 2.0,
                 batch_size: 16,
                 seq_len: 70,
                 epochs: 5,
@@ -479,7 +476,7 @@ impl TrainConfig {
             && !(div.is_finite() && div >= 1.0)
         {
             return bad(format!(
-                "--div-value {div}: must be a finite number of at least 1 (preset cpu's is 1.5)"
+                "--div-value {div}: must be a finite number of at least 1 (preset cpu's is 2)"
             ));
         }
         match output {

@@ -176,12 +176,12 @@ fn presets_resolve_to_the_documented_values() {
         ),
         (16, 70, 4e-3, 1.0, 250)
     );
-    assert_eq!(cpu.model.dropout, 0.15);
+    assert_eq!(cpu.model.dropout, 0.1);
     assert_eq!(
         cpu.model.output,
         model::OutputKind::Adaptive {
             cutoffs: vec![500, 2000],
-            div_value: 1.5
+            div_value: 2.0
         }
     );
     // A budget, of time or of steps, decides the epochs unless --epochs is given.
@@ -212,7 +212,7 @@ fn presets_resolve_to_the_documented_values() {
         small.model.output,
         model::OutputKind::Adaptive {
             cutoffs: vec![500],
-            div_value: 1.5
+            div_value: 2.0
         }
     );
     let full = TrainConfig {

@@ -69,14 +69,12 @@ const CONFIGURATIONS: &[Configuration] = &[
     },
     Configuration {
         name: "the cpu preset before the second search",
-        what: "the same schedule with the preset's earlier values: dropout 0.1, the rare characters projected to 64 and 16 dimensions, batch 32 × 35 (docs/RECIPE.md)",
+        what: "the same schedule with the preset's earlier values: the rare characters projected to 64 and 16 dimensions, batch 32 × 35 (docs/RECIPE.md)",
         flags: &[
             "--preset",
             "cpu",
             "--schedule",
             "cosine",
-            "--dropout",
-            "0.1",
             "--div-value",
             "4",
             "--batch-size",
