@@ -171,14 +171,16 @@ impl<K: Clone + Send> Batch<K> {
             .zip(weights.par_chunks_exact(vocab_size))
             .zip(max.par_iter())
             .map(|(((row, scores), weights), &max)| {
-                let mask = row.form.as_mut().map(|form| form.mask(scores));
+                if let Some(form) = &mut row.form {
+                    form.mask(scores);
+                }
                 let weighted = WeightedRow {
                     log_probs: scores,
                     weights,
                     max,
                 };
                 let mut token = row.sampler.sample_weighted(weighted, &row.history);
-                if let (Some(form), Some(_)) = (&mut row.form, mask) {
+                if let Some(form) = &mut row.form {
                     if !form.permits(token) {
                         token = form.best_allowed(scores);
                     }

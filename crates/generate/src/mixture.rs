@@ -131,9 +131,7 @@ impl Mixture {
         let _guard = tch::no_grad_guard();
         let device = log_probs.device();
         let on_device = |t: Tensor| t.to_device(device);
-        let mut mixed = log_probs.to_kind(Kind::Float).exp();
-        let _ = mixed.f_mul_scalar_(self.lambda);
-        let _ = mixed.addcmul_(
+        let mut mixed = (log_probs.to_kind(Kind::Float).exp() * self.lambda).addcmul(
             &on_device(Tensor::from_slice(&weights).view([-1, 1])),
             &on_device(self.unigram.shallow_clone()),
         );

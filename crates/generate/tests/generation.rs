@@ -396,3 +396,46 @@ fn draws_from_libtorch_weights_equal_the_samplers_own() {
         }
     }
 }
+
+/// Rows of one batch at different temperatures each draw what their own sampler draws from the
+/// model's log-probabilities (with `<unk>` banned), computed here by one fused forward pass:
+/// the batch's weights follow each row's temperature.
+#[test]
+fn each_row_of_a_batch_draws_at_its_own_temperature() {
+    let f = fixture_with(common::NAMES, 11, 32);
+    let m = f.load();
+    let prompt = encode_prompt(&f.tokenizer, "郭").ids;
+    let temperatures = [0.4, 1.0, 2.5];
+    let samplers = |seed: u64| -> Vec<Sampler> {
+        temperatures
+            .iter()
+            .map(|&t| Sampler::new(seed, sampling(t)).unwrap())
+            .collect()
+    };
+    let mut batch = samplers(5);
+    let out = generate_batch(
+        &m.model,
+        f.tokenizer.vocab(),
+        &prompt,
+        &mut batch,
+        &limits(10),
+    )
+    .unwrap();
+    for (k, (sample, mut alone)) in out.iter().zip(samplers(5)).enumerate() {
+        let mut sequence = prompt.clone();
+        sequence.extend(&sample.tokens);
+        let lp = full_log_probs(&m.model, &sequence);
+        let mut history = prompt.clone();
+        for (i, &t) in sample.tokens.iter().enumerate() {
+            let mut row = lp[prompt.len() + i].clone();
+            row[UNK_ID as usize] = f32::NEG_INFINITY;
+            assert_eq!(
+                alone.sample(&row, &history),
+                t,
+                "temperature {}, step {i}",
+                temperatures[k]
+            );
+            history.push(t);
+        }
+    }
+}

@@ -95,8 +95,8 @@ pub(crate) fn run(bench: &ServeBench) -> Result<()> {
 }
 
 /// Tokens/s of a batch decoding on its own, without HTTP clients: one request of `samples`
-/// samples at a time, timed by the worker (from taking the request to its last token); the
-/// median of a few requests.
+/// samples at a time, timed by the worker (from taking the request to its reply,
+/// `elapsed_ms`); the median of a few requests.
 struct DecodeAlone {
     samples: usize,
     tokens_per_s: f64,

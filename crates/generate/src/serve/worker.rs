@@ -130,7 +130,8 @@ pub struct GenerateReply {
     pub train_id: String,
     pub samples: Vec<SampleRecord>,
     pub metrics: GenerateSummary,
-    /// From the worker taking the request to its last token.
+    /// From the worker taking the request to its reply: priming, the steps of its samples and
+    /// the reply's metrics.
     pub elapsed_ms: f64,
 }
 
