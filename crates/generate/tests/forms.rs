@@ -5,79 +5,19 @@
 
 mod common;
 
-use common::{Fit, train_artifact};
+use common::{Fit, Fixture, fitted_fixture, titled_fixture};
 use generate::{GenerateConfig, run};
-use model::ModelConfig;
-use std::path::{Path, PathBuf};
-use tokenize::Split;
+use std::path::Path;
+use tokenize::fixture::two_tune_corpus;
 use tokenize::forms::{Pattern, RhymeClass, split_title};
 
-const FREE_ENDS: [char; 8] = ['月', '竹', '水', '里', '雪', '路', '夜', '客'];
-const JIANG_YANG: [char; 6] = ['香', '霜', '光', '长', '方', '乡'];
-const YOU_QIU: [char; 5] = ['秋', '楼', '舟', '头', '流'];
-const FILL: [char; 9] = ['天', '地', '山', '云', '风', '花', '雨', '春', '江'];
-
-fn line(len: usize, end: char, salt: usize) -> String {
-    let mut s: String = (0..len - 1)
-        .map(|k| FILL[(k + salt) % FILL.len()])
-        .collect();
-    s.push(end);
-    s
-}
-
-/// Two tunes: 春江调 5，5。5，5。 (lines 2 and 4 rhyme) and 秋月调 4，4。6。 (all rhyme).
-fn titled_corpus() -> String {
-    let mut text = String::new();
-    for i in 0..12 {
-        text += &format!(
-            "春江调：{}，{}。{}，{}。\n",
-            line(5, FREE_ENDS[i % 8], i),
-            line(5, JIANG_YANG[i % 6], i + 1),
-            line(5, FREE_ENDS[(i + 3) % 8], i + 2),
-            line(5, JIANG_YANG[(i + 2) % 6], i + 3),
-        );
-    }
-    for i in 0..8 {
-        text += &format!(
-            "秋月调：{}，{}。{}。\n",
-            line(4, YOU_QIU[i % 5], i),
-            line(4, YOU_QIU[(i + 1) % 5], i + 1),
-            line(6, YOU_QIU[(i + 2) % 5], i + 2),
-        );
-    }
-    text
-}
-
-struct Titled {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-    train_dir: PathBuf,
-}
-
-/// A random (untrained) model over the titled corpus, tokenized with or without `--titles`.
-fn titled_model(titles: bool) -> Titled {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("artifacts/ci");
-    let text = titled_corpus();
-    let clean = clean::fixture::clean_artifact(&root, &[("ci.txt", &text)]).unwrap();
-    let split = Split {
-        train: 100,
-        valid: 0,
-        test: 0,
-    };
-    let tokenized = if titles {
-        tokenize::fixture::titled_char_artifact(&root, &clean, split).unwrap()
+/// A random (untrained) model over [`two_tune_corpus`], tokenized with or without `--titles`.
+fn titled_model(titles: bool) -> Fixture {
+    let corpus = two_tune_corpus();
+    if titles {
+        titled_fixture(&corpus, 3)
     } else {
-        tokenize::fixture::char_artifact(&root, &clean, split).unwrap()
-    };
-    let vocab = tokenized.tokenizer().unwrap().vocab().len() as i64;
-    let mut config = ModelConfig::new(vocab, 8, 16, 1);
-    config.dropout = 0.0;
-    let train_dir = train_artifact(&root, tokenized.artifact.dir(), &config, 3, Fit::Random);
-    Titled {
-        _dir: dir,
-        root,
-        train_dir,
+        fitted_fixture(&corpus, 3, 16, Fit::Random)
     }
 }
 

@@ -300,58 +300,12 @@ fn ctrl_c_ends_streams_in_progress_and_exits_0() {
     );
 }
 
-/// A random model of a titled corpus of two tunes (甲调: 5，5。 and 乙调: 7。7。3。), tokenized
-/// with `--titles` so that its artifact carries their forms.
-fn titled_fixture() -> Fixture {
-    let chars: Vec<char> = "春花秋月何时了往事知多少小楼昨夜又东风".chars().collect();
-    let line = |len: usize, salt: usize| -> String {
-        (0..len)
-            .map(|k| chars[(salt * 7 + k * 3) % chars.len()])
-            .collect()
-    };
-    let mut text = String::new();
-    for i in 0..8 {
-        text += &format!("甲调：{}，{}。\n", line(5, i), line(5, i + 1));
-        text += &format!(
-            "乙调：{}。{}。{}。\n",
-            line(7, i + 2),
-            line(7, i + 3),
-            line(3, i + 4)
-        );
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("artifacts/ci");
-    let clean = clean::fixture::clean_artifact(&root, &[("ci.txt", &text)]).unwrap();
-    let split = tokenize::Split {
-        train: 100,
-        valid: 0,
-        test: 0,
-    };
-    let tokenized = tokenize::fixture::titled_char_artifact(&root, &clean, split).unwrap();
-    let tokenizer = tokenized.tokenizer().unwrap();
-    let mut config = model::ModelConfig::new(tokenizer.vocab().len() as i64, 8, 16, 1);
-    config.dropout = 0.0;
-    let train_dir = common::train_artifact(
-        &root,
-        tokenized.artifact.dir(),
-        &config,
-        5,
-        common::Fit::Random,
-    );
-    Fixture {
-        dir,
-        root,
-        train_dir,
-        tokenizer,
-    }
-}
-
 #[test]
 fn form_requests_keep_their_templates_stream_their_titles_and_report_form_metrics() {
-    let f = titled_fixture();
+    let f = common::titled_fixture(&tokenize::fixture::two_tune_corpus(), 5);
     let server = Server::start(&f, &[]);
     let request = json!({
-        "form": ["甲调", "乙调"], "num_samples": 4, "seed": 5, "max_tokens": 60,
+        "form": ["春江调", "秋月调"], "num_samples": 4, "seed": 5, "max_tokens": 60,
         "temperature": 1.0, "no_mixture": true,
     });
     let r = server.post("/v1/generate", &request);
@@ -360,8 +314,13 @@ fn form_requests_keep_their_templates_stream_their_titles_and_report_form_metric
     let samples = whole["samples"].as_array().unwrap();
     assert_eq!(samples.len(), 4);
     // Samples are shared out among the forms in order, each primed with its title.
-    let shapes = ["甲调：", "甲调：", "乙调：", "乙调："];
-    let bodies = [[5usize, 5].as_slice(), &[5, 5], &[7, 7, 3], &[7, 7, 3]];
+    let shapes = ["春江调：", "春江调：", "秋月调：", "秋月调："];
+    let bodies = [
+        [5usize, 5, 5, 5].as_slice(),
+        &[5, 5, 5, 5],
+        &[4, 4, 6],
+        &[4, 4, 6],
+    ];
     for ((sample, title), lengths) in samples.iter().zip(shapes).zip(bodies) {
         let text = sample["text"].as_str().unwrap();
         let body = text.strip_prefix(title).unwrap_or_else(|| panic!("{text}"));

@@ -4,47 +4,25 @@
 mod common;
 
 use common::clean_artifact;
+use tokenize::fixture::two_tune_corpus;
 use tokenize::forms::FormSource;
 use tokenize::{FORMS_FILE, Level, Split, TokenizeConfig, read_forms, run};
 
-/// Line ends that never share a rhyme class at the offsets the corpus pairs them.
-const FREE_ENDS: [char; 8] = ['月', '竹', '水', '里', '雪', '路', '夜', '客'];
-/// Ends of one class (江阳).
-const JIANG_YANG: [char; 6] = ['香', '霜', '光', '长', '方', '乡'];
-/// Ends of one class (由求).
-const YOU_QIU: [char; 5] = ['秋', '楼', '舟', '头', '流'];
-const FILL: [char; 9] = ['天', '地', '山', '云', '风', '花', '雨', '春', '江'];
-
-fn line(len: usize, end: char, salt: usize) -> String {
-    let mut s: String = (0..len - 1)
-        .map(|k| FILL[(k + salt) % FILL.len()])
-        .collect();
-    s.push(end);
-    s
-}
-
-/// 12 ci of 春江调 (5，5。5，5。, lines 2 and 4 rhyming), 2 of another shape; 8 of 秋月调 with a
-/// subtitle (4，4。6。, all three rhyming); and an untitled line.
+/// [`two_tune_corpus`] with more: 2 ci of 春江调 in another shape, a subtitle on each 秋月调
+/// (`秋月调・其3：…`), and an untitled line.
 fn corpus() -> String {
     let mut text = String::new();
-    for i in 0..12 {
-        text += &format!(
-            "春江调：{}，{}。{}，{}。\n",
-            line(5, FREE_ENDS[i % 8], i),
-            line(5, JIANG_YANG[i % 6], i + 1),
-            line(5, FREE_ENDS[(i + 3) % 8], i + 2),
-            line(5, JIANG_YANG[(i + 2) % 6], i + 3),
-        );
+    let mut qiu_yue = 0;
+    for line in two_tune_corpus().lines() {
+        match line.strip_prefix("秋月调：") {
+            Some(body) => {
+                text += &format!("秋月调・其{qiu_yue}：{body}\n");
+                qiu_yue += 1;
+            }
+            None => text += &format!("{line}\n"),
+        }
     }
     text += "春江调：天地，山云。\n春江调：天地山云风花，雨春。\n";
-    for i in 0..8 {
-        text += &format!(
-            "秋月调・其{i}：{}，{}。{}。\n",
-            line(4, YOU_QIU[i % 5], i),
-            line(4, YOU_QIU[(i + 1) % 5], i + 1),
-            line(6, YOU_QIU[(i + 2) % 5], i + 2),
-        );
-    }
     text += "一行没有题目的文字。\n";
     text
 }

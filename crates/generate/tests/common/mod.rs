@@ -194,15 +194,32 @@ pub fn fixture_with(text: &str, seed: i64, hidden: i64) -> Fixture {
 
 /// [`fixture_with`], the model fitted as `fit` says.
 pub fn fitted_fixture(text: &str, seed: i64, hidden: i64, fit: Fit) -> Fixture {
+    build_fixture(text, seed, hidden, fit, false)
+}
+
+/// A random model (hidden size 16) over a titled corpus (`TITLE：BODY` a line) tokenized with
+/// `--titles`, so that its artifact carries the forms mined from the titles.
+pub fn titled_fixture(text: &str, seed: i64) -> Fixture {
+    build_fixture(text, seed, 16, Fit::Random, true)
+}
+
+fn build_fixture(text: &str, seed: i64, hidden: i64, fit: Fit, titles: bool) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("artifacts/names");
+    // the server names a model after its corpus folder
+    let corpus = if titles { "ci" } else { "names" };
+    let root = dir.path().join("artifacts").join(corpus);
     let clean = clean::fixture::clean_artifact(&root, &[("a.txt", text)]).unwrap();
     let split = Split {
         train: 100,
         valid: 0,
         test: 0,
     };
-    let tokenized = tokenize::fixture::char_artifact(&root, &clean, split).unwrap();
+    let tokenized = if titles {
+        tokenize::fixture::titled_char_artifact(&root, &clean, split)
+    } else {
+        tokenize::fixture::char_artifact(&root, &clean, split)
+    }
+    .unwrap();
     let tokenizer = tokenized.tokenizer().unwrap();
     let mut model_config = ModelConfig::new(tokenizer.vocab().len() as i64, 8, hidden, 1);
     model_config.dropout = 0.0;
