@@ -1,13 +1,15 @@
 //! `--form`, `--acrostic` and `--rhyme` on a tiny untrained model of a titled corpus: the
 //! template holds exactly (line lengths, marks, line count) for several seeds, with top-k,
-//! top-p and beam search; acrostics begin their lines; rhymes rhyme; bad input is refused with
-//! no artifact left.
+//! top-p and beam search, and at word level, where tokens of several characters must fit what
+//! is left of a line; acrostics begin their lines; rhymes rhyme; bad input is refused with no
+//! artifact left.
 
 mod common;
 
 use common::{Fit, Fixture, fitted_fixture, titled_fixture};
 use generate::{GenerateConfig, run};
 use std::path::Path;
+use tokenize::Level;
 use tokenize::fixture::two_tune_corpus;
 use tokenize::forms::{Pattern, RhymeClass, split_title};
 
@@ -15,7 +17,7 @@ use tokenize::forms::{Pattern, RhymeClass, split_title};
 fn titled_model(titles: bool) -> Fixture {
     let corpus = two_tune_corpus();
     if titles {
-        titled_fixture(&corpus, 3)
+        titled_fixture(&corpus, 3, Level::Char)
     } else {
         fitted_fixture(&corpus, 3, 16, Fit::Random)
     }
@@ -36,6 +38,32 @@ fn config(forms: &[&str]) -> GenerateConfig {
 fn body(text: &str) -> &str {
     let text = text.trim_end_matches('\n');
     split_title(text).map_or(text, |(_, b)| b)
+}
+
+/// The pattern of a tune of [`two_tune_corpus`].
+fn pattern_of(tune: &str) -> &'static str {
+    if tune == "春江调" {
+        "5，5。5，5。"
+    } else {
+        "4，4。6。"
+    }
+}
+
+/// Asserts that the line ends of each rhyme group of a sample of [`two_tune_corpus`]'s tunes
+/// share a class.
+fn assert_rhymes(text: &str) {
+    let ends: Vec<Option<RhymeClass>> = Pattern::line_ends(body(text))
+        .into_iter()
+        .map(RhymeClass::of)
+        .collect();
+    let groups: &[usize] = if text.starts_with("春江调") {
+        &[1, 3]
+    } else {
+        &[0, 1, 2]
+    };
+    let first = ends[groups[0]];
+    assert!(first.is_some(), "{text}");
+    assert!(groups.iter().all(|&g| ends[g] == first), "{text}");
 }
 
 fn generate_dirs(root: &Path) -> usize {
@@ -76,15 +104,10 @@ fn the_template_holds_for_seeds_top_k_top_p_and_beam() {
         for (i, s) in out.samples.iter().enumerate() {
             let tune = &decoding.form[usize::from(i >= half)];
             assert!(s.text.starts_with(&format!("{tune}：")), "{}", s.text);
-            let expected = if tune == "春江调" {
-                "5，5。5，5。"
-            } else {
-                "4，4。6。"
-            };
             let pattern = Pattern::of(body(&s.text)).map(|p| p.to_string());
             assert_eq!(
                 pattern.as_deref(),
-                Some(expected),
+                Some(pattern_of(tune)),
                 "{decoding:?}: {}",
                 s.text
             );
@@ -147,18 +170,7 @@ fn rhyme_positions_rhyme_under_the_mask() {
     )
     .unwrap();
     for s in &out.samples {
-        let ends: Vec<Option<RhymeClass>> = Pattern::line_ends(body(&s.text))
-            .into_iter()
-            .map(RhymeClass::of)
-            .collect();
-        let groups: &[usize] = if s.text.starts_with("春江调") {
-            &[1, 3]
-        } else {
-            &[0, 1, 2]
-        };
-        let first = ends[groups[0]];
-        assert!(first.is_some(), "{}", s.text);
-        assert!(groups.iter().all(|&g| ends[g] == first), "{}", s.text);
+        assert_rhymes(&s.text);
     }
     for f in &out.summary.forms {
         assert_eq!((f.rhyme_conformance, f.rhyme_fallbacks), (1.0, 0), "{f:?}");
@@ -176,6 +188,48 @@ fn rhyme_positions_rhyme_under_the_mask() {
         free.summary.forms[0].rhyme_conformance < 1.0,
         "{:?}",
         free.summary.forms
+    );
+}
+
+#[test]
+fn word_tokens_fill_the_lines_exactly_and_end_them_in_rhyme() {
+    let m = titled_fixture(&two_tune_corpus(), 3, Level::Word);
+    let vocab = m.tokenizer.vocab();
+    let is_word = |id: &u32| {
+        let token = vocab.token(*id);
+        token.chars().count() > 1 && token.chars().all(char::is_alphanumeric)
+    };
+    let words = (0..vocab.len() as u32).filter(is_word).count();
+    assert!(words > 5, "jieba joins the filler into words: {words}");
+    let mut body_words = 0;
+    for seed in [1, 2, 3] {
+        let decoding = GenerateConfig {
+            seed,
+            rhyme: true,
+            num_samples: 8,
+            ..config(&["春江调", "秋月调"])
+        };
+        let out = run(&m.train_dir, None, &decoding, artifact::Existing::Reuse).unwrap();
+        for s in &out.samples {
+            let (tune, text) = split_title(s.text.trim_end()).expect("primed with its tune");
+            assert_eq!(
+                Pattern::of(text).unwrap().to_string(),
+                pattern_of(tune),
+                "{}",
+                s.text
+            );
+            assert_rhymes(&s.text);
+            // the tokens are the ones drawn: the primed title is not among them
+            body_words += s.tokens.iter().filter(|t| is_word(t)).count();
+        }
+        for f in &out.summary.forms {
+            assert_eq!(f.format_conformance, 1.0, "{f:?}");
+            assert_eq!((f.rhyme_conformance, f.rhyme_fallbacks), (1.0, 0), "{f:?}");
+        }
+    }
+    assert!(
+        body_words > 0,
+        "the lines were written in words, not only characters"
     );
 }
 

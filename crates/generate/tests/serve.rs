@@ -302,7 +302,11 @@ fn ctrl_c_ends_streams_in_progress_and_exits_0() {
 
 #[test]
 fn form_requests_keep_their_templates_stream_their_titles_and_report_form_metrics() {
-    let f = common::titled_fixture(&tokenize::fixture::two_tune_corpus(), 5);
+    let f = common::titled_fixture(
+        &tokenize::fixture::two_tune_corpus(),
+        5,
+        tokenize::Level::Char,
+    );
     let server = Server::start(&f, &[]);
     let request = json!({
         "form": ["春江调", "秋月调"], "num_samples": 4, "seed": 5, "max_tokens": 60,

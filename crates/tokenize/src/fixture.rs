@@ -12,28 +12,25 @@ pub fn char_artifact(
     clean: &Path,
     split: Split,
 ) -> Result<TokenizeOutcome, TokenizeError> {
-    tokenize_chars(root, clean, split, false)
-}
-
-/// [`char_artifact`] of a titled corpus (`--titles`): the artifact carries `forms.json`.
-pub fn titled_char_artifact(
-    root: &Path,
-    clean: &Path,
-    split: Split,
-) -> Result<TokenizeOutcome, TokenizeError> {
-    tokenize_chars(root, clean, split, true)
-}
-
-fn tokenize_chars(
-    root: &Path,
-    clean: &Path,
-    split: Split,
-    titles: bool,
-) -> Result<TokenizeOutcome, TokenizeError> {
     let config = TokenizeConfig {
         level: Level::Char,
         split,
-        titles,
+        ..TokenizeConfig::default()
+    };
+    run(clean, Some(root), &config, artifact::Existing::Reuse)
+}
+
+/// A titled corpus tokenized at `level` with `--titles`: the artifact carries `forms.json`.
+pub fn titled_artifact(
+    root: &Path,
+    clean: &Path,
+    split: Split,
+    level: Level,
+) -> Result<TokenizeOutcome, TokenizeError> {
+    let config = TokenizeConfig {
+        level,
+        split,
+        titles: true,
         ..TokenizeConfig::default()
     };
     run(clean, Some(root), &config, artifact::Existing::Reuse)

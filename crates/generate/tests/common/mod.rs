@@ -12,7 +12,7 @@ use model::{LstmLm, ModelConfig};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use tch::{Device, nn};
-use tokenize::{Split, Tokenizer};
+use tokenize::{Level, Split, Tokenizer};
 
 /// Training names; their characters are the whole vocabulary (plus `<unk>` and `<eos>`).
 pub const NAMES: &str = "郭靖\n黄蓉\n郭蓉\n杨过\n";
@@ -194,19 +194,20 @@ pub fn fixture_with(text: &str, seed: i64, hidden: i64) -> Fixture {
 
 /// [`fixture_with`], the model fitted as `fit` says.
 pub fn fitted_fixture(text: &str, seed: i64, hidden: i64, fit: Fit) -> Fixture {
-    build_fixture(text, seed, hidden, fit, false)
+    build_fixture(text, seed, hidden, fit, None)
 }
 
-/// A random model (hidden size 16) over a titled corpus (`TITLE：BODY` a line) tokenized with
-/// `--titles`, so that its artifact carries the forms mined from the titles.
-pub fn titled_fixture(text: &str, seed: i64) -> Fixture {
-    build_fixture(text, seed, 16, Fit::Random, true)
+/// A random model (hidden size 16) over a titled corpus (`TITLE：BODY` a line) tokenized at
+/// `level` with `--titles`, so that its artifact carries the forms mined from the titles.
+pub fn titled_fixture(text: &str, seed: i64, level: Level) -> Fixture {
+    build_fixture(text, seed, 16, Fit::Random, Some(level))
 }
 
-fn build_fixture(text: &str, seed: i64, hidden: i64, fit: Fit, titles: bool) -> Fixture {
+/// `titled`: the level of a titled corpus; `None` tokenizes characters without `--titles`.
+fn build_fixture(text: &str, seed: i64, hidden: i64, fit: Fit, titled: Option<Level>) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     // the server names a model after its corpus folder
-    let corpus = if titles { "ci" } else { "names" };
+    let corpus = if titled.is_some() { "ci" } else { "names" };
     let root = dir.path().join("artifacts").join(corpus);
     let clean = clean::fixture::clean_artifact(&root, &[("a.txt", text)]).unwrap();
     let split = Split {
@@ -214,10 +215,9 @@ fn build_fixture(text: &str, seed: i64, hidden: i64, fit: Fit, titles: bool) -> 
         valid: 0,
         test: 0,
     };
-    let tokenized = if titles {
-        tokenize::fixture::titled_char_artifact(&root, &clean, split)
-    } else {
-        tokenize::fixture::char_artifact(&root, &clean, split)
+    let tokenized = match titled {
+        Some(level) => tokenize::fixture::titled_artifact(&root, &clean, split, level),
+        None => tokenize::fixture::char_artifact(&root, &clean, split),
     }
     .unwrap();
     let tokenizer = tokenized.tokenizer().unwrap();
