@@ -22,7 +22,8 @@ pub struct Record {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub bits_per_char: Option<f64>,
     pub lr: f64,
-    /// Training throughput since the last record (train records only).
+    /// Throughput of the training steps since the last record, validations and checkpoints
+    /// left out (train records only).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub tokens_per_s: Option<f64>,
     /// A short sample of the model at this validation (valid records only; see

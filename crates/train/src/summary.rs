@@ -18,7 +18,8 @@ pub struct TrainSummary {
     pub test: Evaluation,
     /// The n-gram baseline and the mixture of both models.
     pub baseline: BaselineSummary,
-    /// Mean training throughput of this process.
+    /// Mean training throughput of this process: its training tokens over its whole loop,
+    /// validations and checkpoints included.
     pub train_tokens_per_s: f64,
     pub device: String,
     /// What a fine-tune (`--init-from`) started from; absent otherwise.

@@ -188,6 +188,9 @@ pub fn train_loop(
         .unwrap_or(u64::MAX)
         .min(batches * u64::from(params.epochs));
     let batch_size = train.inputs.size()[0];
+    // The tokens and the time since the last train record, validation or checkpoint: the rate
+    // shown and recorded is that of the training steps. A window of a few seconds that held a
+    // validation would otherwise show a third less than the run's speed.
     let mut window = (Instant::now(), state.tokens_seen);
     let (started, elapsed_before) = (Instant::now(), state.elapsed_s);
     let mut last_checkpoint = Instant::now();
@@ -264,10 +267,12 @@ pub fn train_loop(
             }
             if params.eval_every > 0 && state.step.is_multiple_of(params.eval_every) {
                 validate(learner, state, valid, best_path, progress)?;
+                window = (Instant::now(), state.tokens_seen);
             }
             if state.cursor == batches {
                 if epoch_end_validates(&params, state) {
                     validate(learner, state, valid, best_path, progress)?;
+                    window = (Instant::now(), state.tokens_seen);
                 }
                 state.epoch += 1;
                 state.cursor = 0;
@@ -306,6 +311,7 @@ pub fn train_loop(
                 let writing = Instant::now();
                 (hooks.checkpoint)(learner, state)?;
                 last_checkpoint = Instant::now();
+                window = (last_checkpoint, state.tokens_seen);
                 progress.println(&format!(
                     "checkpoint  step {}  written in {:.2} s",
                     state.step,
