@@ -49,7 +49,7 @@ enum Task {
     Generate(pipeline::single::StageCommandArgs),
     /// List artifacts with their lineage, or show one artifact (`--verify` re-hashes outputs).
     Inspect(inspect::InspectArgs),
-    /// Write artifacts/<corpus>/report.html: lineage, stage figures, loss curve and samples of
+    /// Write `artifacts/<corpus>/report.html`: lineage, stage figures, loss curve and samples of
     /// the latest run, in one self-contained page.
     Report(report::ReportArgs),
     /// Serve the latest trained models over HTTP with a page at `/` (`jianghu-serve`, built

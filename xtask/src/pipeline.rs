@@ -50,7 +50,7 @@ pub(crate) struct PipelineArgs {
     /// Stop after this stage
     #[arg(long, value_name = "STAGE")]
     to: Option<Stage>,
-    /// Where artifacts go: <DIR>/<corpus>/<stage>/<id> (default: artifacts/ in the workspace)
+    /// Where artifacts go: `<DIR>/<corpus>/<stage>/<id>` (default: artifacts/ in the workspace)
     #[arg(long, value_name = "DIR")]
     artifacts: Option<PathBuf>,
 }

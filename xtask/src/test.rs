@@ -1,7 +1,8 @@
 //! `cargo xtask test`: what CI runs. Installs libtorch when missing, then formatting, clippy with
-//! warnings denied, every test of the workspace, the end-to-end pipeline test on the debug
-//! stage binaries (`xtask/tests/pipeline_e2e.rs`), and the browser test of the server's page
-//! (`crates/generate/tests/serve_browser.rs`, after installing chromium when it is missing).
+//! warnings denied, the API docs with warnings denied, every test of the workspace, the end-to-end
+//! pipeline test on the debug stage binaries (`xtask/tests/pipeline_e2e.rs`), and the browser test
+//! of the server's page (`crates/generate/tests/serve_browser.rs`, after installing chromium when
+//! it is missing).
 
 use crate::pipeline::stage::{BIN_DIR_ENV, Stage};
 use crate::{run_command, setup, target_dir};
@@ -19,6 +20,13 @@ pub(crate) fn run() -> Result<()> {
         "-D",
         "warnings",
     ]))?;
+    // Broken intra-doc links and stray HTML in `//!` and `///` docs (which are also the
+    // stages' `--help`) fail the run like clippy's warnings.
+    run_command(
+        Command::new("cargo")
+            .args(["doc", "--workspace", "--no-deps"])
+            .env("RUSTDOCFLAGS", "-D warnings"),
+    )?;
     run_command(Command::new("cargo").args(["test", "--workspace"]))?;
     // The debug binaries share every compiled library with the tests above: only linking is
     // left, where a release build would compile the workspace again.

@@ -24,7 +24,7 @@
 //! ([`exit_code`]).
 //!
 //! The `fixtures` feature (for other crates' tests; enable it from dev-dependencies only) adds
-//! [`fixture`]: artifacts committed from files in memory, stopping a stage with SIGTERM, and the
+//! `fixture`: artifacts committed from files in memory, stopping a stage with SIGTERM, and the
 //! lock on libtorch's global random generator that the tests of `model`, `train` and
 //! `generate` hold.
 
