@@ -20,11 +20,17 @@ pub(crate) fn run() -> Result<()> {
         "-D",
         "warnings",
     ]))?;
-    // Broken intra-doc links and stray HTML in `//!` and `///` docs (which are also the
-    // stages' `--help`) fail the run like clippy's warnings.
+    // Broken intra-doc links and stray HTML in `//!` and `///` docs, private items' included
+    // (the docs of clap arguments are also the stages' `--help`), fail the run like clippy's
+    // warnings.
     run_command(
         Command::new("cargo")
-            .args(["doc", "--workspace", "--no-deps"])
+            .args([
+                "doc",
+                "--workspace",
+                "--no-deps",
+                "--document-private-items",
+            ])
             .env("RUSTDOCFLAGS", "-D warnings"),
     )?;
     run_command(Command::new("cargo").args(["test", "--workspace"]))?;
