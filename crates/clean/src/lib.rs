@@ -6,11 +6,12 @@
 //! control characters removed, warnings naming lines) and what each rule removed (count,
 //! characters, examples), and which files were skipped and why.
 //!
-//! Decoding ([`decode()`]) takes one encoding for the whole file when one fits and goes line by line
-//! when it does not; windows-1252 and other single-byte encodings are taken only for text that
-//! reads as a European language. Binary files (known signatures, or mostly control bytes) and
-//! text whose non-ASCII bytes are mostly undecodable are skipped; so is everything that is not a
-//! regular file (FIFOs, sockets, devices, also behind symbolic links), which is never opened.
+//! Decoding ([`decode()`]) takes one encoding for the whole file when one fits and goes line by
+//! line when it does not; windows-1252 and other single-byte encodings are taken only for text
+//! that reads as a European language. Binary files (known signatures, or mostly control bytes)
+//! and text whose non-ASCII bytes are mostly undecodable are skipped; so is everything that is
+//! not a regular file (FIFOs, sockets, devices, also behind symbolic links), which is never
+//! opened.
 //!
 //! The `lacunae` rule ([`Lacunae`]) by default removes the `□` marks and keeps the text; a poetry
 //! corpus can ask for `drop-paragraph`, which drops paragraphs of at most

@@ -21,12 +21,12 @@ pub enum Preset {
     /// 10 epochs, lr 1e-3, clip 0.5, dropout 0.5, validation per epoch (a GPU-sized
     /// word-level model).
     Seed,
-    /// Small, for minutes on 2 CPU cores (Song ci, characters): embed 128, hidden 256,
-    /// 2 layers, dropout 0.1, adaptive softmax with cutoffs 500,2000 and div-value 2 (2.4×
-    /// the tokens/s of a full softmax over 5,896 characters), batch 16, seq 70, lr 4e-3,
-    /// clip 1.0, validation every 250 steps; 5 epochs, or with `--time-budget` or `--max-steps` as many as the
-    /// budget allows, the rate then decaying to zero at its end (docs/QUALITY.md compares the
-    /// recipes).
+    /// Small, for minutes on 2 CPU cores (Song ci, characters): embed 128, hidden 256, 2
+    /// layers, dropout 0.1, adaptive softmax with cutoffs 500,2000 and div-value 2 (2.4× the
+    /// tokens/s of a full softmax over 5,896 characters), batch 16, seq 70, lr 4e-3, clip 1.0,
+    /// validation every 250 steps; 5 epochs, or with `--time-budget` or `--max-steps` as many
+    /// as the budget allows, the rate then decaying to zero at its end (docs/QUALITY.md
+    /// compares the recipes).
     Cpu,
 }
 
@@ -103,8 +103,8 @@ pub struct TrainConfig {
     /// vocabulary). Only with the adaptive output layer.
     #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
     pub cutoffs: Option<Vec<i64>>,
-    /// Adaptive softmax: the clusters after the shortlist project the hidden state to
-    /// H / DIV, H / DIV², … dimensions (a finite number, at least 1; preset cpu: 2, seed: 4). A smaller
+    /// Adaptive softmax: the clusters after the shortlist project the hidden state to H / DIV,
+    /// H / DIV², … dimensions (a finite number, at least 1; preset cpu: 2, seed: 4). A smaller
     /// divisor keeps more detail for rare tokens at more cost. Only with the adaptive output
     /// layer.
     #[arg(long, value_name = "DIV", allow_negative_numbers = true)]
@@ -326,8 +326,8 @@ impl TrainConfig {
                 // The 1,500 and 3,800 rarer characters project to 128 and 32 dimensions
                 // instead of 64 and 16 (3% fewer tokens/s), and 16 rows of 70 tokens take the
                 // same tokens per step as 32 of 35 with gradients that reach twice as far
-                // back: together 0.09 bits better on valid at 8 minutes' worth of steps
-                // (docs/RECIPE.md, the second search).
+                // back: together 0.06 bits better on valid at 8 minutes' worth of steps, on
+                // the mean of three seeds (docs/RECIPE.md, the second search).
                 div_value: 2.0,
                 batch_size: 16,
                 seq_len: 70,

@@ -1,14 +1,13 @@
 //! `cargo xtask bench --serve`: a load test of `jianghu-serve`. It starts the server (release
-//! build) on a free loopback port with the latest model of a corpus, then for each client
-//! count N runs N clients for a bounded time, each sending streaming generate requests one
-//! after another (fixed length: no paragraph limit, so every request draws the same number of
+//! build) on a free loopback port with the latest model of a corpus, then for each client count
+//! N runs N clients for a bounded time, each sending streaming generate requests one after
+//! another (fixed length: no paragraph limit, so every request draws the same number of
 //! tokens), and reports requests/s, tokens/s, and the p50/p99 latency to the first token and to
 //! the end of a request; last, how many times more tokens/s the largest N got than the
 //! smallest, which continuous batching is for. Then the ceiling of that ratio: the worker's own
 //! tokens/s for one request of one sample and of N samples (batching without HTTP clients). A
-//! request that starts before the time is up
-//! runs to its end; every request must get its complete answer, or the bench fails naming the
-//! errors.
+//! request that starts before the time is up runs to its end; every request must get its
+//! complete answer, or the bench fails naming the errors.
 
 use crate::project_root;
 use crate::serve::serve_binary;

@@ -1,12 +1,12 @@
 //! `jianghu-serve`: the models of trained corpora behind an HTTP API and a page, for several
 //! users at once.
 //!
-//! The server loads the latest train artifact of each corpus it is given (default: every
-//! corpus under the artifact root that has one), each on its own worker thread
-//! ([`worker`]), which owns the model's tensors and decodes all of that model's requests with
-//! continuous batching ([`crate::batch`]): concurrent requests share one batch, joining and leaving it
-//! between steps. The HTTP side ([`api`]) is axum on a small tokio runtime; requests are the
-//! generate stage's own parameters ([`request`]). It listens on loopback by default and prints
+//! The server loads the latest train artifact of each corpus it is given (default: every corpus
+//! under the artifact root that has one), each on its own worker thread ([`worker`]), which
+//! owns the model's tensors and decodes all of that model's requests with continuous batching
+//! ([`crate::batch`]): concurrent requests share one batch, joining and leaving it between
+//! steps. The HTTP side ([`api`]) is axum on a small tokio runtime; requests are the generate
+//! stage's own parameters ([`request`]). It listens on loopback by default and prints
 //! `listening on http://ADDR` once it accepts connections (with `--port 0`, on a free port).
 //!
 //! Ctrl-C (or SIGTERM) stops accepting connections, ends every request in progress with an

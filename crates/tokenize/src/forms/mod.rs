@@ -9,8 +9,8 @@
 //! - [`mine`]: the templates mined from a titled corpus: per tune the dominant pattern, how many
 //!   poems follow it, and the groups of line ends that rhyme together.
 //! - [`builtin`]: 五言/七言 绝句 and 律诗.
-//! - [`file`](mod@file): `forms.json` in a tokenize artifact made with `--titles`, its reader, and the
-//!   catalogue [`Forms`] that `generate --form` looks names up in.
+//! - [`file`](mod@file): `forms.json` in a tokenize artifact made with `--titles`, its reader,
+//!   and the catalogue [`Forms`] that `generate --form` looks names up in.
 
 pub mod builtin;
 pub mod file;
